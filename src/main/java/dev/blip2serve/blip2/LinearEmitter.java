@@ -1,0 +1,19 @@
+package dev.blip2serve.blip2;
+
+import dev.blip2serve.onnx.Ops;
+import dev.blip2serve.onnx.Value;
+
+/**
+ * Emits one linear layer {@code y = x W^T + b}. The float variants use a MatMul; quantized variants plug in
+ * their own emitter (MatMulNBits, integer GEMMs, simulated activation quantization, smoothing scales).
+ */
+public interface LinearEmitter {
+
+    /**
+     * @param x    input [..., in]
+     * @param name logical name of the linear ({@code lm.layers.3.attn.q_proj}); its weight is
+     *             {@code name.weight} [out, in] and its optional bias {@code name.bias} [out]
+     * @return output [..., out]
+     */
+    Value linear(Ops ops, Value x, String name);
+}

@@ -1,0 +1,221 @@
+package dev.blip2serve.generation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Greedy and beam-search generation over a {@link CausalLm}, with Hugging Face's semantics: text prompts
+ * left-padded after the image prefix, finished rows fed the pad token, beam hypotheses scored
+ * {@code sum logprob / length^length_penalty}, candidates 2×beams per step, EOS accepted only from the
+ * top {@code beams} ranks.
+ */
+public final class Generator {
+
+    private final CausalLm lm;
+
+    public Generator(CausalLm lm) {
+        this.lm = lm;
+    }
+
+    /**
+     * @param prefix    image prefix embeddings [items, prefixLen, dim], one per prompt
+     * @param prompts   token ids per item (BOS included); lengths may differ
+     * @return per item, the n-best captions, best first
+     */
+    public List<List<Caption>> generate(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p) {
+        if (prompts.isEmpty()) {
+            return List.of();
+        }
+        Batch batch = Batch.leftPadded(prefixLen, prompts, p.padTokenId());
+        return p.numBeams() == 1 ? greedy(prefix, batch, p) : beams(prefix, batch, p);
+    }
+
+    // ---------------------------------------------------------------- greedy
+
+    private List<List<Caption>> greedy(float[] prefix, Batch b, GenerationParams p) {
+        int rows = b.items();
+        List<long[]> generated = new ArrayList<>();
+        double[] logprob = new double[rows];
+        int[] length = new int[rows];
+        boolean[] finished = new boolean[rows];
+        for (int r = 0; r < rows; r++) {
+            generated.add(new long[p.maxNewTokens()]);
+        }
+        long[] mask = b.mask();
+        CausalLm.Step step = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), mask, rows);
+        try {
+            for (int t = 0; t < p.maxNewTokens(); t++) {
+                long[] next = new long[rows];
+                for (int r = 0; r < rows; r++) {
+                    if (finished[r]) {
+                        next[r] = p.padTokenId();
+                        continue;
+                    }
+                    float[] logits = step.logits()[r];
+                    LogitsProcessing.apply(logits, seen(b.prompt(r), generated.get(r), length[r]), length[r], p);
+                    int tok = LogitsProcessing.argmax(logits);
+                    logprob[r] += LogitsProcessing.logSoftmax(logits)[tok];
+                    next[r] = tok;
+                    if (p.isEos(tok)) {
+                        finished[r] = true;
+                    } else {
+                        generated.get(r)[length[r]++] = tok;
+                    }
+                }
+                if (allTrue(finished) || t == p.maxNewTokens() - 1) {
+                    break;
+                }
+                mask = appendOnes(mask, rows);
+                CausalLm.Step following = lm.next(step.state(), next, mask);
+                step.state().close();
+                step = following;
+            }
+        } finally {
+            step.state().close();
+        }
+        List<List<Caption>> out = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            out.add(List.of(new Caption(Arrays.copyOf(generated.get(r), length[r]), logprob[r], logprob[r])));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- beam search
+
+    private List<List<Caption>> beams(float[] prefix, Batch b, GenerationParams p) {
+        int items = b.items();
+        int k = p.numBeams();
+        int rows = items * k;
+        int vocab = lm.vocabSize();
+        long[][] seqs = new long[rows][p.maxNewTokens()];
+        int len = 0;
+        double[] beamScores = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            beamScores[r] = r % k == 0 ? 0 : -1e9;   // only the first beam of each item expands at step 0
+        }
+        BeamHypotheses[] hyps = new BeamHypotheses[items];
+        boolean[] done = new boolean[items];
+        for (int i = 0; i < items; i++) {
+            hyps[i] = new BeamHypotheses(k, p.lengthPenalty());
+        }
+        int[] expand = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            expand[r] = r / k;
+        }
+        long[] mask = Batch.repeatRows(b.mask(), items, k);
+        CausalLm.Step first = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), b.mask(), items);
+        CausalLm.State state = lm.select(first.state(), expand);
+        first.state().close();
+        float[][] logits = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            logits[r] = first.logits()[r / k].clone();
+        }
+        try {
+            for (int t = 0; t < p.maxNewTokens(); t++) {
+                int[] source = new int[rows];
+                long[] nextTokens = new long[rows];
+                double[] nextScores = new double[rows];
+                for (int item = 0; item < items; item++) {
+                    if (done[item]) {
+                        for (int j = 0; j < k; j++) {
+                            int r = item * k + j;
+                            source[r] = r;
+                            nextTokens[r] = p.padTokenId();
+                        }
+                        continue;
+                    }
+                    Candidates top = Candidates.top(2 * k);
+                    for (int j = 0; j < k; j++) {
+                        int r = item * k + j;
+                        // HF beam search runs the processors on log-probabilities, greedy on raw logits.
+                        float[] lp = LogitsProcessing.logSoftmax(logits[r]);
+                        LogitsProcessing.apply(lp, seen(b.prompt(item), seqs[r], len), len, p);
+                        for (int v = 0; v < vocab; v++) {
+                            top.offer(lp[v] + beamScores[r], j, v);
+                        }
+                    }
+                    int kept = 0;
+                    for (int rank = 0; rank < top.size() && kept < k; rank++) {
+                        int fromBeam = top.beam(rank);
+                        int token = top.token(rank);
+                        double score = top.score(rank);
+                        int fromRow = item * k + fromBeam;
+                        if (p.isEos(token)) {
+                            if (rank < k) {
+                                hyps[item].add(Arrays.copyOf(seqs[fromRow], len), score, len + 1);
+                            }
+                            continue;
+                        }
+                        int r = item * k + kept++;
+                        source[r] = fromRow;
+                        nextTokens[r] = token;
+                        nextScores[r] = score;
+                    }
+                    done[item] = hyps[item].isDone(top.score(0), len + 1);
+                }
+                long[][] reordered = new long[rows][];
+                for (int r = 0; r < rows; r++) {
+                    reordered[r] = seqs[source[r]].clone();
+                    reordered[r][len] = nextTokens[r];
+                    if (!done[r / k]) {
+                        beamScores[r] = nextScores[r];
+                    }
+                }
+                seqs = reordered;
+                len++;
+                if (allTrue(done) || len == p.maxNewTokens()) {
+                    break;
+                }
+                CausalLm.State selected = lm.select(state, source);
+                state.close();
+                state = selected;
+                mask = appendOnes(mask, rows);
+                CausalLm.Step step = lm.next(state, nextTokens, mask);
+                state.close();
+                state = step.state();
+                logits = step.logits();
+            }
+        } finally {
+            state.close();
+        }
+        List<List<Caption>> out = new ArrayList<>();
+        for (int item = 0; item < items; item++) {
+            if (!done[item]) {
+                for (int j = 0; j < k; j++) {
+                    int r = item * k + j;
+                    hyps[item].add(Arrays.copyOf(seqs[r], len), beamScores[r], len);
+                }
+            }
+            out.add(hyps[item].best(p.numReturn()));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static long[] seen(long[] prompt, long[] generated, int length) {
+        long[] all = Arrays.copyOf(prompt, prompt.length + length);
+        System.arraycopy(generated, 0, all, prompt.length, length);
+        return all;
+    }
+
+    private static long[] appendOnes(long[] mask, int rows) {
+        int width = mask.length / rows;
+        long[] out = new long[rows * (width + 1)];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(mask, r * width, out, r * (width + 1), width);
+            out[r * (width + 1) + width] = 1;
+        }
+        return out;
+    }
+
+    private static boolean allTrue(boolean[] v) {
+        for (boolean b : v) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
