@@ -24,16 +24,40 @@ public final class Generator {
      * @return per item, the n-best captions, best first
      */
     public List<List<Caption>> generate(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p) {
+        return run(prefix, prefixLen, prompts, p).captions();
+    }
+
+    /** {@link #generate} with the time spent in prefill and in the decode loop. */
+    public GenerationResult run(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p) {
         if (prompts.isEmpty()) {
-            return List.of();
+            return new GenerationResult(List.of(), 0, 0, 0);
         }
         Batch batch = Batch.leftPadded(prefixLen, prompts, p.padTokenId());
-        return p.numBeams() == 1 ? greedy(prefix, batch, p) : beams(prefix, batch, p);
+        Clock clock = new Clock();
+        List<List<Caption>> captions = p.numBeams() == 1 ? greedy(prefix, batch, p, clock) : beams(prefix, batch, p, clock);
+        return new GenerationResult(captions, clock.prefillNanos, clock.decodeNanos, clock.steps);
+    }
+
+    /** Times the first forward pass apart from the rest. */
+    private static final class Clock {
+        private final long start = System.nanoTime();
+        private long prefillNanos;
+        private long decodeNanos;
+        private int steps;
+
+        void prefillDone() {
+            prefillNanos = System.nanoTime() - start;
+        }
+
+        void stepDone() {
+            steps++;
+            decodeNanos = System.nanoTime() - start - prefillNanos;
+        }
     }
 
     // ---------------------------------------------------------------- greedy
 
-    private List<List<Caption>> greedy(float[] prefix, Batch b, GenerationParams p) {
+    private List<List<Caption>> greedy(float[] prefix, Batch b, GenerationParams p, Clock clock) {
         int rows = b.items();
         List<long[]> generated = new ArrayList<>();
         double[] logprob = new double[rows];
@@ -44,6 +68,7 @@ public final class Generator {
         }
         long[] mask = b.mask();
         CausalLm.Step step = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), mask, rows);
+        clock.prefillDone();
         try {
             for (int t = 0; t < p.maxNewTokens(); t++) {
                 long[] next = new long[rows];
@@ -70,6 +95,7 @@ public final class Generator {
                 CausalLm.Step following = lm.next(step.state(), next, mask);
                 step.state().close();
                 step = following;
+                clock.stepDone();
             }
         } finally {
             step.state().close();
@@ -83,7 +109,7 @@ public final class Generator {
 
     // ---------------------------------------------------------------- beam search
 
-    private List<List<Caption>> beams(float[] prefix, Batch b, GenerationParams p) {
+    private List<List<Caption>> beams(float[] prefix, Batch b, GenerationParams p, Clock clock) {
         int items = b.items();
         int k = p.numBeams();
         int rows = items * k;
@@ -105,6 +131,7 @@ public final class Generator {
         }
         long[] mask = Batch.repeatRows(b.mask(), items, k);
         CausalLm.Step first = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), b.mask(), items);
+        clock.prefillDone();
         CausalLm.State state = lm.select(first.state(), expand);
         first.state().close();
         float[][] logits = new float[rows][];
@@ -175,6 +202,7 @@ public final class Generator {
                 state.close();
                 state = step.state();
                 logits = step.logits();
+                clock.stepDone();
             }
         } finally {
             state.close();
