@@ -1,0 +1,105 @@
+package dev.blip2serve.cli;
+
+import dev.blip2serve.engine.Blip2Model;
+import dev.blip2serve.eval.EvalDataset;
+import dev.blip2serve.eval.EvalRunner;
+import dev.blip2serve.eval.metrics.CaptionMetricsReport;
+import dev.blip2serve.runtime.OrtOptions;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code eval}: caption a dataset with a variant and score it. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Caption every item of a dataset (and answer its question), print CIDEr-D, BLEU-1..4, ROUGE-L, exact match, QA accuracy, latency and size.")
+final class EvalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "variant folder")
+    Path model;
+
+    @Option(names = "--dataset", required = true, paramLabel = "JSON", description = "{\"items\": [{image, references, question?, answer?}]}")
+    Path dataset;
+
+    @Option(names = "--limit", defaultValue = "0", description = "only the first N items (0 = all)")
+    int limit;
+
+    @Option(names = "--max-new-tokens", defaultValue = "24", description = "caption length limit (default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+
+    @Option(names = "--answer-max-new-tokens", defaultValue = "4", description = "answer length limit (default: ${DEFAULT-VALUE})")
+    int answerMaxNewTokens;
+
+    @Option(names = "--json", description = "print the report as JSON")
+    boolean json;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "write every caption and answer to this JSON file")
+    Path output;
+
+    @Mixin
+    GenerationOptions generation;
+
+    @Override
+    public Integer call() throws Exception {
+        if (limit < 0) {
+            throw new IllegalArgumentException("--limit must be >= 0");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        EvalDataset data = EvalDataset.read(dataset, limit);
+        try (Blip2Model m = Blip2Model.open(model, new OrtOptions(generation.threads, false, 0), false)) {
+            ProgressBar bar = new ProgressBar(err);
+            int n = data.items().size();
+            EvalRunner.Report r = EvalRunner.run(m, data, generation.params(m, maxNewTokens),
+                    generation.params(m, answerMaxNewTokens), done -> bar.progress("eval", done, n));
+            bar.finishLine();
+            Map<String, Object> report = report(m, r);
+            JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+            if (output != null) {
+                Files.writeString(output, mapper.writeValueAsString(Map.of("report", report, "items", r.results())));
+            }
+            if (json) {
+                out.println(mapper.writeValueAsString(report));
+            } else {
+                report.forEach((k, v) -> out.printf("%-18s %s%n", k, v instanceof Double d ? String.format("%.6f", d) : v));
+            }
+        }
+        return 0;
+    }
+
+    private Map<String, Object> report(Blip2Model m, EvalRunner.Report r) {
+        CaptionMetricsReport x = r.metrics();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("model", m.manifest().model());
+        o.put("variant", m.manifest().variant());
+        o.put("dataset", r.dataset());
+        o.put("items", r.items());
+        o.put("cider_d", x.ciderD().corpus());
+        for (int i = 1; i <= 4; i++) {
+            o.put("bleu_" + i, x.bleu(i));
+        }
+        o.put("rouge_l", x.rougeL().corpus());
+        o.put("exact_match", x.exactMatch().corpus());
+        if (x.hasQaAccuracy()) {
+            o.put("qa_accuracy", x.qaAccuracy().corpus());
+        }
+        o.put("latency_p50_ms", r.latencyPercentile(50));
+        o.put("latency_p95_ms", r.latencyPercentile(95));
+        o.put("bytes_on_disk", r.variantBytes());
+        return o;
+    }
+}

@@ -1,0 +1,170 @@
+package dev.blip2serve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.blip2serve.testing.Fixtures;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The CLI as a user runs it: exit codes, one-line errors, the JSON it prints. */
+class CliTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @TempDir
+    static Path tmp;
+
+    static Path repo;
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void convertTiny() {
+        repo = tmp.resolve("repo");
+        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("fp32:").contains("fp16:");
+    }
+
+    @Test
+    void convertWritesBothVariantsWithManifestAndGraphs() {
+        for (String v : List.of("fp32", "fp16")) {
+            Path dir = repo.resolve("tiny").resolve(v);
+            assertThat(dir.resolve("manifest.json")).exists();
+            assertThat(dir.resolve("vision.onnx")).exists();
+            assertThat(dir.resolve("decoder.onnx")).exists();
+            assertThat(dir.resolve("tokenizer.json")).exists();
+        }
+        JsonNode m = JsonMapper.builder().build().readTree(repo.resolve("tiny/fp16/manifest.json").toFile());
+        assertThat(m.get("variant").asString()).isEqualTo("fp16");
+        assertThat(m.get("source").get("sha256").asString()).hasSize(64);
+        assertThat(m.get("files").size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void captionJsonGivesHfGreedyTokensForTheAstronaut() {
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "12", "--json",
+                Fixtures.TINY.resolve("images/astronaut.png").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode line = JsonMapper.builder().build().readTree(r.out().strip());
+        assertThat(line.get("image").asString()).endsWith("astronaut.png");
+        assertThat(line.get("caption").isString()).isTrue();
+        assertThat(line.get("logprob").asDouble()).isNegative();
+        assertThat(line.get("latency_ms").asDouble()).isPositive();
+        JsonNode golden = Fixtures.json(Fixtures.TINY.resolve("golden.json")).get("cases").get(0);
+        assertThat(golden.get("image").asString()).isEqualTo("images/astronaut.png");
+        assertThat(line.get("token_ids")).isEqualTo(golden.get("greedy_new_ids"));
+    }
+
+    @Test
+    void captionBeamsPrintsNBest() {
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "3", "--num-captions", "2",
+                "--max-new-tokens", "5", "--json", Fixtures.TINY.resolve("images/coffee.png").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode line = JsonMapper.builder().build().readTree(r.out().strip());
+        assertThat(line.get("captions").size()).isEqualTo(2);
+    }
+
+    @Test
+    void aMissingImageFailsAloneWithOneLine() {
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "3",
+                tmp.resolve("nope.png").toString(), Fixtures.TINY.resolve("images/rocket.png").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("nope.png");
+        assertThat(r.out()).contains("rocket.png");
+    }
+
+    @Test
+    void notAnImageIsAOneLineError() throws IOException {
+        Path junk = Files.writeString(tmp.resolve("junk.png"), "this is not a png");
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), junk.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void aFolderThatIsNotAVariantIsAOneLineError() {
+        Run r = cli("caption", "--model", tmp.toString(), Fixtures.TINY.resolve("images/rocket.png").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("manifest.json");
+    }
+
+    @Test
+    void badGenerationArgumentsAreOneLineErrors() {
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "0",
+                Fixtures.TINY.resolve("images/rocket.png").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).contains("num_beams").doesNotContain("\tat ");
+    }
+
+    @Test
+    void convertingATruncatedCheckpointNamesTheFile() throws IOException {
+        Path ckpt = copyTiny("truncated");
+        Path weights = ckpt.resolve("model.safetensors");
+        byte[] all = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(all, all.length / 2));
+        Run r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r2").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("model.safetensors");
+    }
+
+    @Test
+    void convertingAT5CheckpointSaysNotSupported() throws IOException {
+        Path ckpt = copyTiny("t5");
+        Path config = ckpt.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"model_type\": \"opt\"", "\"model_type\": \"t5\""));
+        Run r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r3").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("language model 't5' is not supported");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        assertThat(cli("frobnicate").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void evalPrintsEveryMetric() {
+        Path shapes = tmp.resolve("shapes-repo");
+        Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", shapes.toString(), "--precision", "fp32");
+        assertThat(c.exit()).as(c.err()).isZero();
+        Run r = cli("eval", "--model", shapes.resolve("shapes-blip2/fp32").toString(), "--dataset", Fixtures.SHAPES_EVAL.toString(),
+                "--limit", "8", "--json", "--output", tmp.resolve("captions.json").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(r.out());
+        for (String key : List.of("cider_d", "bleu_1", "bleu_4", "rouge_l", "exact_match", "qa_accuracy",
+                "latency_p50_ms", "latency_p95_ms", "bytes_on_disk")) {
+            assertThat(report.has(key)).as(key).isTrue();
+        }
+        assertThat(report.get("items").asInt()).isEqualTo(8);
+        assertThat(report.get("cider_d").asDouble()).isPositive();
+        assertThat(tmp.resolve("captions.json")).exists();
+    }
+
+    static Path copyTiny(String name) throws IOException {
+        Path dst = Files.createDirectories(tmp.resolve(name));
+        try (Stream<Path> files = Files.list(Fixtures.TINY)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, dst.resolve(f.getFileName()));
+            }
+        }
+        return dst;
+    }
+}
