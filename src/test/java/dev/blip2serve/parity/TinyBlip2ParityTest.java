@@ -53,17 +53,22 @@ class TinyBlip2ParityTest {
 
     @Test
     void visionQformerAndProjectionMatchWithin1e4() throws Exception {
+        float[] worst = new float[3];
         for (String image : IMAGES) {
             float[] pixels = golden.readFloats(image + ".pixel_values");
             Map<String, float[]> out = vision.outputs(pixels, 1,
                     Set.of(VisionGraph.VISION_HIDDEN, VisionGraph.QFORMER_HIDDEN, VisionGraph.QUERY_EMBEDS));
-            assertThat(Fixtures.maxAbsDiff(out.get(VisionGraph.VISION_HIDDEN), golden.readFloats(image + ".vision_last_hidden_state")))
-                    .as(image + " vision").isLessThan(1e-4f);
-            assertThat(Fixtures.maxAbsDiff(out.get(VisionGraph.QFORMER_HIDDEN), golden.readFloats(image + ".qformer_last_hidden_state")))
-                    .as(image + " qformer").isLessThan(1e-4f);
-            assertThat(Fixtures.maxAbsDiff(out.get(VisionGraph.QUERY_EMBEDS), golden.readFloats(image + ".language_projection")))
-                    .as(image + " projection").isLessThan(1e-4f);
+            float v = Fixtures.maxAbsDiff(out.get(VisionGraph.VISION_HIDDEN), golden.readFloats(image + ".vision_last_hidden_state"));
+            float qf = Fixtures.maxAbsDiff(out.get(VisionGraph.QFORMER_HIDDEN), golden.readFloats(image + ".qformer_last_hidden_state"));
+            float pr = Fixtures.maxAbsDiff(out.get(VisionGraph.QUERY_EMBEDS), golden.readFloats(image + ".language_projection"));
+            assertThat(v).as(image + " vision").isLessThan(1e-4f);
+            assertThat(qf).as(image + " qformer").isLessThan(1e-4f);
+            assertThat(pr).as(image + " projection").isLessThan(1e-4f);
+            worst[0] = Math.max(worst[0], v);
+            worst[1] = Math.max(worst[1], qf);
+            worst[2] = Math.max(worst[2], pr);
         }
+        System.out.printf("tiny-blip2 fp32 max abs diff: vision %.3g, qformer %.3g, projection %.3g%n", worst[0], worst[1], worst[2]);
     }
 
     @Test
@@ -71,6 +76,7 @@ class TinyBlip2ParityTest {
         JsonNode cases = Fixtures.json(Fixtures.TINY.resolve("golden.json")).get("cases");
         assertThat(cases.size()).isEqualTo(10);
         int q = config.numQueryTokens();
+        float worst = 0;
         for (JsonNode c : cases) {
             String image = c.get("image").asString().replace("images/", "").replace(".png", "");
             long[] ids = Stream.concat(longs(c.get("input_ids")), longs(c.get("greedy_new_ids"))).mapToLong(Long::longValue).toArray();
@@ -79,8 +85,11 @@ class TinyBlip2ParityTest {
             float[] prefix = golden.readFloats(image + ".language_projection");
             float[] logits = lm.logits(prefix, q, ids, ids.length, mask, 1, q + ids.length);
             float[] expected = golden.readFloats(c.get("logits_key").asString());
-            assertThat(Fixtures.maxAbsDiff(logits, expected)).as(c.get("logits_key").asString()).isLessThan(1e-3f);
+            float diff = Fixtures.maxAbsDiff(logits, expected);
+            assertThat(diff).as(c.get("logits_key").asString()).isLessThan(1e-3f);
+            worst = Math.max(worst, diff);
         }
+        System.out.printf("tiny-blip2 fp32 teacher-forced logits: worst max abs diff %.3g over 10 cases%n", worst);
     }
 
     @Test
