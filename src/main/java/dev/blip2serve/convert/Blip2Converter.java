@@ -93,7 +93,6 @@ public final class Blip2Converter {
                 Files.copy(src, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        progress.progress("hashing", 0, 1);
         List<Manifest.FileEntry> files = new ArrayList<>();
         try (var listing = Files.list(dir)) {
             for (Path p : listing.sorted().toList()) {
@@ -110,7 +109,6 @@ public final class Blip2Converter {
                 new Manifest.Source(req.checkpointDir().toAbsolutePath().toString(), sourceHash(ckpt, req.checkpointDir()), "safetensors"),
                 method, calibration, components, files, Instant.now().toString(), Version.current(), Map.of(), Map.of());
         ManifestIo.write(dir, m);
-        progress.progress("hashing", 1, 1);
         return m;
     }
 
