@@ -60,12 +60,10 @@ public final class Checkpoint implements AutoCloseable {
         try {
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 String shardName = e.getValue();
-                if (shardName.contains("/") || shardName.contains("\\") || shardName.startsWith(".")) {
-                    throw new CheckpointException(index, "shard name '" + shardName + "' is not a plain file name");
-                }
+                Path shardPath = shardPath(dir, index, shardName);
                 SafetensorsFile shard = shards.get(shardName);
                 if (shard == null) {
-                    shard = SafetensorsFile.open(dir.resolve(shardName));
+                    shard = SafetensorsFile.open(shardPath);
                     shards.put(shardName, shard);
                 }
                 if (!shard.tensors().containsKey(e.getKey())) {
@@ -78,6 +76,23 @@ public final class Checkpoint implements AutoCloseable {
             throw ex;
         }
         return new Checkpoint(dir, List.copyOf(shards.values()), Collections.unmodifiableMap(owner));
+    }
+
+    /** {@code dir/name}, for a plain file name only: no separators, no leading dot, no control characters. */
+    private static Path shardPath(Path dir, Path index, String shardName) {
+        boolean plain = !shardName.isEmpty() && !shardName.contains("/") && !shardName.contains("\\")
+                && !shardName.startsWith(".") && shardName.chars().noneMatch(Character::isISOControl);
+        if (plain) {
+            try {
+                Path p = dir.resolve(shardName);
+                if (p.getParent() != null && p.getParent().equals(dir)) {
+                    return p;
+                }
+            } catch (java.nio.file.InvalidPathException e) {
+                // reported below
+            }
+        }
+        throw new CheckpointException(index, "shard name '" + shardName + "' is not a plain file name");
     }
 
     private static Map<String, String> readWeightMap(Path index) {

@@ -61,7 +61,10 @@ public final class SafetensorsFile implements AutoCloseable {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, len, 0, path);
             long headerLen = len.getLong(0);
-            if (headerLen < 2 || headerLen > size - 8) {
+            if (headerLen >= 0 && headerLen < 2) {
+                throw new CheckpointException(path, "header length " + headerLen + " is too short for a JSON header");
+            }
+            if (headerLen < 0 || headerLen > size - 8) {
                 throw new CheckpointException(path, "header length " + Long.toUnsignedString(headerLen)
                         + " runs past the end of the file (" + size + " bytes): truncated or not a safetensors file");
             }
@@ -77,7 +80,7 @@ public final class SafetensorsFile implements AutoCloseable {
             Arena arena = Arena.ofShared();
             MemorySegment mapped;
             try {
-                mapped = dataLen == 0 ? MemorySegment.NULL.reinterpret(0)
+                mapped = dataLen == 0 ? MemorySegment.NULL
                         : ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataLen, arena);
             } catch (IOException | RuntimeException e) {
                 arena.close();
@@ -111,7 +114,9 @@ public final class SafetensorsFile implements AutoCloseable {
             JsonNode node = e.getValue();
             if (name.equals("__metadata__")) {
                 if (node.isObject()) {
-                    node.properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asString()));
+                    // The format says string -> string; keep any other value as its JSON text rather than fail.
+                    node.properties().forEach(m -> metadata.put(m.getKey(),
+                            m.getValue().isString() ? m.getValue().asString() : m.getValue().toString()));
                 }
                 continue;
             }

@@ -16,6 +16,9 @@ final class TensorReader {
     }
 
     static float[] toFloats(Path file, TensorInfo t, MemorySegment bytes) {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new CheckpointException(file, "tensor '" + t.name() + "' is " + t.dtype() + ", not a float type");
+        }
         long n = t.elementCount();
         if (n > Integer.MAX_VALUE - 8) {
             throw new CheckpointException(file, "tensor '" + t.name() + "' has " + n + " elements, too many for one array");

@@ -1,0 +1,71 @@
+package dev.blip2serve.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The layering of docs/ARCHITECTURE.md, checked on the production classes. */
+@AnalyzeClasses(packages = "dev.blip2serve", importOptions = ImportOption.DoNotIncludeTests.class)
+class LayeringTest {
+
+    /** Checkpoint reading, graph building and the math: plain Java, usable without a runtime or a server. */
+    static final String[] PURE = {
+        "dev.blip2serve.checkpoint..",
+        "dev.blip2serve.onnx..",
+        "dev.blip2serve.blip2..",
+        "dev.blip2serve.quant..",
+        "dev.blip2serve.generation..",
+        "dev.blip2serve.image..",
+        "dev.blip2serve.eval.metrics..",
+    };
+
+    /** The jar's launcher: the root package, no layer of its own; it starts the service for {@code serve}. */
+    static final String LAUNCHER = "dev.blip2serve.Blip2Serve";
+
+    static ArchRule noSpringIn(String... packages) {
+        return noClasses().that().resideInAnyPackage(packages)
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
+                .because("checkpoint reading, graph building and the math must not need Spring");
+    }
+
+    static ArchRule noOnnxRuntimeIn(String... packages) {
+        return noClasses().that().resideInAnyPackage(packages)
+                .should().dependOnClassesThat().resideInAnyPackage("ai.onnxruntime..")
+                .because("checkpoint reading, graph building and the math must not need ONNX Runtime");
+    }
+
+    static ArchRule onlyServeUsesServe(String... exempt) {
+        return noClasses().that().resideOutsideOfPackage("dev.blip2serve.serve..")
+                .and().doNotHaveFullyQualifiedName(exempt.length == 0 ? "-" : exempt[0])
+                .should().dependOnClassesThat().resideInAPackage("dev.blip2serve.serve..")
+                .because("the web service sits on top; no layer below may reach up into it");
+    }
+
+    @ArchTest
+    static final ArchRule pureLayersDoNotUseSpring = noSpringIn(PURE);
+
+    @ArchTest
+    static final ArchRule pureLayersDoNotUseOnnxRuntime = noOnnxRuntimeIn(PURE);
+
+    @ArchTest
+    static final ArchRule graphBuilderKnowsNoHuggingFaceFiles = noClasses()
+            .that().resideInAPackage("dev.blip2serve.blip2..")
+            .and().resideOutsideOfPackage("dev.blip2serve.blip2.hf..")
+            .should().dependOnClassesThat().haveFullyQualifiedName("dev.blip2serve.checkpoint.Checkpoint")
+            .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.blip2serve.checkpoint.SafetensorsFile")
+            .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.blip2serve.checkpoint.TensorInfo")
+            .because("the graph builder knows no Hugging Face tensor names or files; only blip2.hf maps them");
+
+    /** Only the service uses the service; the launcher is exempt (see {@link #LAUNCHER}). */
+    @ArchTest
+    static final ArchRule nothingOutsideServeUsesServe = onlyServeUsesServe(LAUNCHER);
+
+    @ArchTest
+    static final ArchRule noCyclesBetweenTopLevelPackages = slices()
+            .matching("dev.blip2serve.(*)..")
+            .should().beFreeOfCycles();
+}
