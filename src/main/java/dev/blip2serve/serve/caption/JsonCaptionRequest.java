@@ -1,0 +1,61 @@
+package dev.blip2serve.serve.caption;
+
+import dev.blip2serve.serve.web.ApiException;
+import dev.blip2serve.serve.web.ProblemType;
+import java.util.HashMap;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The JSON form of {@code POST /v1/captions}: {@code {"image": "<base64 or data URL>", "precision": "fp16",
+ * "max_new_tokens": 20, ...}}. Members are read as strings so that {@link CaptionOptions} validates every form
+ * alike; an unknown member is an error, since a JSON client that misspells a parameter wants to know.
+ *
+ * @param image  the {@code image} member, or null
+ * @param fields the other members as strings
+ */
+record JsonCaptionRequest(String image, Map<String, String> fields) {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    static JsonCaptionRequest parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JacksonException e) {
+            String why = String.valueOf(e.getOriginalMessage());
+            throw new ApiException(ProblemType.INVALID_REQUEST, "the body is not valid JSON: "
+                    + (why.length() > 200 ? why.substring(0, 200) + "..." : why));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "the body must be a JSON object");
+        }
+        String image = null;
+        Map<String, String> fields = new HashMap<>();
+        for (Map.Entry<String, JsonNode> member : root.properties()) {
+            String name = member.getKey();
+            JsonNode value = member.getValue();
+            if (value.isNull()) {
+                continue;
+            }
+            if (!name.equals("image") && !CaptionOptions.NAMES.contains(name)) {
+                throw ApiException.invalidParameter(name, "unknown member '" + name + "'; known: image, "
+                        + String.join(", ", CaptionOptions.NAMES));
+            }
+            if (!value.isValueNode()) {
+                throw ApiException.invalidParameter(name, name + " must be a string or a number");
+            }
+            if (name.equals("image")) {
+                if (!value.isString()) {
+                    throw ApiException.invalidParameter(name, "image must be a string: base64 or a data URL");
+                }
+                image = value.asString();
+            } else {
+                fields.put(name, value.asString());
+            }
+        }
+        return new JsonCaptionRequest(image, fields);
+    }
+}

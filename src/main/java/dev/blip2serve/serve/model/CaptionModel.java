@@ -1,0 +1,43 @@
+package dev.blip2serve.serve.model;
+
+import dev.blip2serve.engine.CaptionBatch;
+import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.image.DecodedImage;
+import dev.blip2serve.repository.Manifest;
+import java.util.List;
+
+/**
+ * What the service needs from a loaded variant. The ONNX Runtime engine is behind {@link OrtCaptionModel};
+ * tests of the HTTP layer put a fake here. Implementations are thread-safe.
+ */
+public interface CaptionModel extends AutoCloseable {
+
+    Manifest manifest();
+
+    /** {@code pixel_values} of one image, [3, H, W]. */
+    float[] preprocess(DecodedImage image);
+
+    /** Tokens the prompt takes, BOS included. */
+    int promptTokens(String prompt);
+
+    /** Image query embeddings placed before the prompt. */
+    int queryTokens();
+
+    /** Longest sequence (queries + prompt + new tokens) the decoder has positions for. */
+    int maxPositions();
+
+    /** Tokens that end a caption. */
+    int[] eosTokenIds();
+
+    /** Fed to finished rows. */
+    int padTokenId();
+
+    /** Captions preprocessed images with their prompts ("" for a plain caption). */
+    CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params);
+
+    /** Runs one short caption of a blank image, so the first real request does not pay for lazy initialization. */
+    void warmUp();
+
+    @Override
+    void close();
+}

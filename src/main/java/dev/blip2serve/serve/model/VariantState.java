@@ -1,0 +1,11 @@
+package dev.blip2serve.serve.model;
+
+/** Where a variant is in its life: being built or loaded, serving, or refused with a reason. */
+public enum VariantState {
+    LOADING, READY, FAILED;
+
+    /** As the API spells it. */
+    public String apiName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
