@@ -1,0 +1,96 @@
+package dev.blip2serve.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A benchmark run written as Markdown and JSON: the machine, the command, every variant's figures, the
+ * memory-bandwidth floor per token and the ratios the project tracks (computed within this one run).
+ */
+public record BenchReport(Map<String, Object> machine, String command, double bandwidthBytesPerSecond, int newTokens,
+                          List<CaptionBenchmark.VariantFigures> variants) {
+
+    /** Streaming the decoder's weights once per token at the measured bandwidth: the time floor. */
+    public static double floorMsPerToken(long bytesPerToken, double bandwidth) {
+        return bytesPerToken / bandwidth * 1000;
+    }
+
+    /** Ratios between variants of this run: name -> value; only those whose variants were measured. */
+    public Map<String, Double> ratios() {
+        Map<String, Double> r = new LinkedHashMap<>();
+        figures("fp32", 1).ifPresent(fp32 -> {
+            figures("w4a16", 1).ifPresent(w -> r.put("fp32_over_w4a16_ms_per_token", fp32.perTokenMs() / w.perTokenMs()));
+            figures("w8a8", 1).ifPresent(w -> r.put("fp32_over_w8a8_vision_ms", fp32.visionMs() / w.visionMs()));
+        });
+        for (CaptionBenchmark.VariantFigures v : variants) {
+            var one = find(v, 1);
+            var eight = find(v, 8);
+            if (one.isPresent() && eight.isPresent()) {
+                r.put(v.variant() + "_batch8_over_batch1_captions_per_s", eight.get().captionsPerSecond() / one.get().captionsPerSecond());
+            }
+        }
+        return r;
+    }
+
+    private java.util.Optional<CaptionBenchmark.BatchFigures> figures(String variant, int batch) {
+        return variants.stream().filter(v -> v.variant().equals(variant)).findFirst().flatMap(v -> find(v, batch));
+    }
+
+    private static java.util.Optional<CaptionBenchmark.BatchFigures> find(CaptionBenchmark.VariantFigures v, int batch) {
+        return v.batches().stream().filter(b -> b.batch() == batch).findFirst();
+    }
+
+    public void write(Path prefix) throws IOException {
+        Files.createDirectories(prefix.toAbsolutePath().getParent());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("machine", machine);
+        json.put("command", command);
+        json.put("memory_read_bandwidth_gb_per_s", bandwidthBytesPerSecond / 1e9);
+        json.put("new_tokens", newTokens);
+        json.put("variants", variants);
+        json.put("ratios", ratios());
+        Files.writeString(Path.of(prefix + ".json"),
+                JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(json) + "\n");
+        Files.writeString(Path.of(prefix + ".md"), markdown());
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Caption benchmark\n\n");
+        md.append("Command: `").append(command).append("`\n\n");
+        machine.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append(String.format("- measured memory read bandwidth: %.1f GB/s%n", bandwidthBytesPerSecond / 1e9));
+        md.append(String.format("- every caption is exactly %d new tokens (EOS forbidden until then); latency from preprocessed pixels%n%n", newTokens));
+        md.append("| variant | batch | p50 ms | p95 ms | vision ms | prefill ms | ms/token | captions/s | floor ms/token | of floor |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (CaptionBenchmark.VariantFigures v : variants) {
+            for (CaptionBenchmark.BatchFigures b : v.batches()) {
+                double floor = floorMsPerToken(v.decoderWeightBytes(), bandwidthBytesPerSecond);
+                md.append(String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.3f | %.0f %% |%n", v.variant(), b.batch(),
+                        b.latencyP50(), b.latencyP95(), b.visionMs(), b.prefillMs(), b.perTokenMs(), b.captionsPerSecond(),
+                        floor, 100 * floor / b.perTokenMs()));
+            }
+        }
+        md.append("\n| variant | bytes on disk | decoder bytes streamed per token | RSS after load | load s |\n|---|---|---|---|---|\n");
+        for (CaptionBenchmark.VariantFigures v : variants) {
+            md.append(String.format("| %s | %,d | %,d | %,d | %.1f |%n", v.variant(), v.bytesOnDisk(), v.decoderWeightBytes(),
+                    v.residentAfterLoad(), v.loadSeconds()));
+        }
+        List<String> lines = new ArrayList<>();
+        ratios().forEach((k, val) -> lines.add(String.format("- %s: %.2f", k, val)));
+        if (!lines.isEmpty()) {
+            md.append("\nRatios (same run):\n\n").append(String.join("\n", lines)).append('\n');
+        }
+        md.append("\nFloor: the decoder's weights streamed once per token at the measured bandwidth (fp16 variants count"
+                + " fp32 bytes on the CPU build, which casts them at load). RSS is the whole process after loading that"
+                + " variant, variants loaded one after another in the listed order.\n");
+        return md.toString();
+    }
+}
