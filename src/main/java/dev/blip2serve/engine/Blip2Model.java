@@ -8,6 +8,7 @@ import dev.blip2serve.generation.Caption;
 import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.generation.GenerationResult;
 import dev.blip2serve.generation.Generator;
+import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.ImagePreprocessor;
 import dev.blip2serve.image.ProcessorSettings;
 import dev.blip2serve.repository.Manifest;
@@ -113,6 +114,15 @@ public final class Blip2Model implements AutoCloseable {
      * Captions images (each [3, H, W], preprocessed) with their prompts ("" for a plain caption).
      */
     public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params) {
+        return caption(pixels, prompts, params, TokenListener.NONE);
+    }
+
+    /**
+     * {@link #caption} that tells {@code listener} each new token of image i as greedy search picks it (for
+     * streaming; beam search does not call it).
+     */
+    public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params,
+                                TokenListener listener) {
         if (pixels.size() != prompts.size()) {
             throw new IllegalArgumentException("one prompt per image");
         }
@@ -135,7 +145,7 @@ public final class Blip2Model implements AutoCloseable {
         for (String p : prompts) {
             ids.add(tokenizer.encode(p));
         }
-        GenerationResult r = new Generator(lm).run(prefix, q, ids, params);
+        GenerationResult r = new Generator(lm).run(prefix, q, ids, params, listener);
         List<ImageCaptions> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             List<CaptionText> texts = new ArrayList<>();

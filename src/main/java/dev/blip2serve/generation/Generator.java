@@ -29,12 +29,19 @@ public final class Generator {
 
     /** {@link #generate} with the time spent in prefill and in the decode loop. */
     public GenerationResult run(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p) {
+        return run(prefix, prefixLen, prompts, p, TokenListener.NONE);
+    }
+
+    /** {@link #run} that tells {@code listener} each new token as greedy search picks it (beam search does not). */
+    public GenerationResult run(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p,
+                                TokenListener listener) {
         if (prompts.isEmpty()) {
             return new GenerationResult(List.of(), 0, 0, 0);
         }
         Batch batch = Batch.leftPadded(prefixLen, prompts, p.padTokenId());
         Clock clock = new Clock();
-        List<List<Caption>> captions = p.numBeams() == 1 ? greedy(prefix, batch, p, clock) : beams(prefix, batch, p, clock);
+        List<List<Caption>> captions = p.numBeams() == 1 ? greedy(prefix, batch, p, clock, listener)
+                : beams(prefix, batch, p, clock);
         return new GenerationResult(captions, clock.prefillNanos, clock.decodeNanos, clock.steps);
     }
 
@@ -57,7 +64,7 @@ public final class Generator {
 
     // ---------------------------------------------------------------- greedy
 
-    private List<List<Caption>> greedy(float[] prefix, Batch b, GenerationParams p, Clock clock) {
+    private List<List<Caption>> greedy(float[] prefix, Batch b, GenerationParams p, Clock clock, TokenListener listener) {
         int rows = b.items();
         List<long[]> generated = new ArrayList<>();
         double[] logprob = new double[rows];
@@ -86,6 +93,7 @@ public final class Generator {
                         finished[r] = true;
                     } else {
                         generated.get(r)[length[r]++] = tok;
+                        listener.onToken(r, tok);
                     }
                 }
                 if (allTrue(finished) || t == p.maxNewTokens() - 1) {

@@ -13,8 +13,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class ServeApplication {
 
-    /** Starts the service; called by the jar's main class for {@code serve} or no argument. */
+    /**
+     * Starts the service; called by the jar's main class for {@code serve} or no argument. SIGTERM and SIGINT shut it
+     * down gracefully ({@link ShutdownSignals}).
+     */
     public static void run(String[] args) {
-        SpringApplication.run(ServeApplication.class, args);
+        ShutdownSignals.install(SpringApplication.run(ServeApplication.class, args));
     }
 }

@@ -21,7 +21,7 @@ import org.springframework.util.unit.DataSize;
  * @param warmUp                 caption one blank image with each variant before it is reported ready
  * @param defaultMaxNewTokens    {@code max_new_tokens} when a request gives none
  * @param limits                 request limits
- * @param concurrency            per-variant admission control
+ * @param batching             per-variant queue, micro-batching, deadlines and shutdown
  * @param ort                    ONNX Runtime session settings
  */
 @ConfigurationProperties("blip2")
@@ -35,7 +35,7 @@ public record ServeProperties(
         @DefaultValue("true") boolean warmUp,
         @DefaultValue("20") int defaultMaxNewTokens,
         @DefaultValue Limits limits,
-        @DefaultValue Concurrency concurrency,
+        @DefaultValue Batching batching,
         @DefaultValue Ort ort) {
 
     /**
@@ -61,13 +61,56 @@ public record ServeProperties(
     }
 
     /**
-     * Admission control per variant. Requests beyond {@code maxInFlight} wait up to {@code maxQueueWait} for a
-     * slot, then get 429 with {@code Retry-After: retryAfterSeconds}; nothing queues without bound.
+     * The queue and micro-batching per variant. Each variant admits at most {@code maxQueued} waiting requests
+     * plus {@code workers * maxBatch} running ones; one more is answered 429 with {@code Retry-After} at once,
+     * so nothing queues without bound. A worker takes the oldest waiting request and every waiting request with
+     * the same generation parameters, up to {@code maxBatch}; while other admitted requests are still being
+     * preprocessed it waits for them at most {@code maxWait} (counted from the oldest request's arrival). A request
+     * that is alone is not delayed.
+     *
+     * @param maxBatch          most requests captioned in one engine call
+     * @param maxWait           longest a batch waits for admitted requests still being preprocessed to join it
+     * @param maxQueued         requests admitted beyond those running; more are refused with 429
+     * @param workers           batches running at once per variant (each uses ONNX Runtime's intra-op threads)
+     * @param deadline          default and largest per-request deadline ({@code deadline_ms}); a request past it
+     *                          is answered 503 {@code deadline-exceeded} and, if still queued, never runs
+     * @param retryAfterSeconds {@code Retry-After} of a 429 and of a 503 that is worth retrying
+     * @param drainTimeout      at shutdown, how long admitted requests may take to finish before the models close
      */
-    public record Concurrency(
-            @DefaultValue("4") int maxInFlight,
-            @DefaultValue("2s") Duration maxQueueWait,
-            @DefaultValue("1") int retryAfterSeconds) {
+    public record Batching(
+            @DefaultValue("8") int maxBatch,
+            @DefaultValue("10ms") Duration maxWait,
+            @DefaultValue("32") int maxQueued,
+            @DefaultValue("1") int workers,
+            @DefaultValue("30s") Duration deadline,
+            @DefaultValue("1") int retryAfterSeconds,
+            @DefaultValue("30s") Duration drainTimeout) {
+
+        public Batching {
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("blip2.batching.max-batch must be at least 1, got " + maxBatch);
+            }
+            if (maxQueued < 0) {
+                throw new IllegalArgumentException("blip2.batching.max-queued must not be negative, got " + maxQueued);
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("blip2.batching.workers must be at least 1, got " + workers);
+            }
+            if (maxWait.isNegative()) {
+                throw new IllegalArgumentException("blip2.batching.max-wait must not be negative, got " + maxWait);
+            }
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("blip2.batching.deadline must be positive, got " + deadline);
+            }
+            if (retryAfterSeconds < 0) {
+                throw new IllegalArgumentException("blip2.batching.retry-after-seconds must not be negative");
+            }
+        }
+
+        /** Requests a variant holds at once: waiting plus running. */
+        public int capacity() {
+            return maxQueued + workers * maxBatch;
+        }
     }
 
     /** @param intraOpThreads threads per operator; 0 lets ONNX Runtime use one per core */

@@ -11,96 +11,17 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import dev.blip2serve.serve.model.ModelRegistry;
-import dev.blip2serve.serve.model.Variant;
-import dev.blip2serve.serve.model.VariantKey;
 import dev.blip2serve.serve.web.ProblemType;
-import dev.blip2serve.serve.web.RequestIdFilter;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.MediaType;
 import org.springframework.mock.web.MockMultipartFile;
-import org.springframework.test.web.servlet.MockMvc;
-import org.springframework.test.web.servlet.ResultActions;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
-import org.springframework.web.context.WebApplicationContext;
 
 /**
  * The HTTP layer against fake variants (no ONNX Runtime, no repository loading): every input form, parameter
- * validation, and the problem+json shapes of 400/404/413/415/422/429/500/503.
+ * validation, and the problem+json shapes of 400/404/413/415/422/500/503 (429 and batching: {@link BatchingApiTest}).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.MOCK, properties = {
-        "blip2.load-on-startup=false",
-        "blip2.limits.max-body-bytes=4KB",
-        "blip2.limits.max-prompt-chars=100",
-        "blip2.concurrency.max-in-flight=1",
-        "blip2.concurrency.max-queue-wait=0s",
-        "blip2.concurrency.retry-after-seconds=3"})
-class CaptionApiTest {
-
-    private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
-
-    @Autowired
-    WebApplicationContext context;
-    @Autowired
-    ModelRegistry registry;
-    @Autowired
-    RequestIdFilter requestIdFilter;
-
-    MockMvc mvc;
-    FakeCaptionModel fp32;
-    byte[] png;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        mvc = MockMvcBuilders.webAppContextSetup(context).addFilters(requestIdFilter).build();
-        fp32 = new FakeCaptionModel("shapes-blip2", "fp32");
-        variant("fp32").ready(fp32);
-        variant("fp16").ready(new FakeCaptionModel("shapes-blip2", "fp16"));
-        variant("w8a8").loading("verifying and opening");
-        variant("w4a4").failed("files do not match the manifest: decoder.onnx: missing", null);
-        png = png(20, 10);
-    }
-
-    private Variant variant(String name) {
-        return registry.register(new VariantKey("shapes-blip2", name), Path.of("unused", name));
-    }
-
-    static byte[] png(int width, int height) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(1, 1, 0xff0000);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
-    }
-
-    private static String type(ProblemType t) {
-        return t.uri().toString();
-    }
-
-    private ResultActions expectProblem(ResultActions r, ProblemType type, int status) throws Exception {
-        return r.andExpect(status().is(status))
-                .andExpect(content().contentTypeCompatibleWith(PROBLEM))
-                .andExpect(jsonPath("$.type").value(type(type)))
-                .andExpect(jsonPath("$.status").value(status))
-                .andExpect(jsonPath("$.title").isNotEmpty())
-                .andExpect(jsonPath("$.detail").isNotEmpty())
-                .andExpect(jsonPath("$.request_id").isNotEmpty())
-                .andExpect(header().exists("X-Request-Id"))
-                .andExpect(content().string(not(containsString("Exception"))))
-                .andExpect(content().string(not(containsString("\tat "))));
-    }
+class CaptionApiTest extends FakeServiceTest {
 
     // ------------------------------------------------------------------ success, every input form
 
@@ -127,7 +48,8 @@ class CaptionApiTest {
                 .andExpect(jsonPath("$.timings_ms.vision").value(3.0))
                 .andExpect(jsonPath("$.timings_ms.prefill").value(1.0))
                 .andExpect(jsonPath("$.timings_ms.decode").value(5.0))
-                .andExpect(jsonPath("$.timings_ms.total").isNumber());
+                .andExpect(jsonPath("$.timings_ms.total").isNumber())
+                .andExpect(jsonPath("$.batch_size").value(1));
         assertThat(fp32.lastParams.numBeams()).isEqualTo(1);
         assertThat(fp32.lastParams.maxNewTokens()).isEqualTo(20);
         assertThat(fp32.lastPrompt).isEmpty();
@@ -144,7 +66,6 @@ class CaptionApiTest {
                 .andExpect(jsonPath("$.captions.length()").value(2))
                 .andExpect(jsonPath("$.captions[1].text").value("a red square"))
                 .andExpect(jsonPath("$.tokens.prompt").value(5));
-        FakeCaptionModel fp16 = (FakeCaptionModel) registry.find("shapes-blip2", "fp16").orElseThrow().status().model();
         assertThat(fp16.lastPrompt).isEqualTo("Question: what shape? Answer:");
         assertThat(fp16.lastParams.maxNewTokens()).isEqualTo(12);
         assertThat(fp16.lastParams.minNewTokens()).isEqualTo(2);
@@ -315,33 +236,7 @@ class CaptionApiTest {
                 ProblemType.INVALID_IMAGE, 422);
     }
 
-    // ------------------------------------------------------------------ 429 / 503 / 500
-
-    @Test
-    void busyVariantIs429WithRetryAfter() throws Exception {
-        fp32.entered = new CountDownLatch(1);
-        fp32.release = new CountDownLatch(1);
-        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return mvc.perform(post("/v1/captions").contentType("image/png").content(png))
-                        .andReturn().getResponse().getStatus();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        try {
-            assertThat(fp32.entered.await(30, TimeUnit.SECONDS)).isTrue();
-            fp32.entered = null;
-            expectProblem(mvc.perform(post("/v1/captions").contentType("image/png").content(png)),
-                    ProblemType.TOO_MANY_REQUESTS, 429)
-                    .andExpect(header().string("Retry-After", "3"));
-        } finally {
-            fp32.release.countDown();
-        }
-        assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(200);
-        // the slot is free again
-        mvc.perform(post("/v1/captions").contentType("image/png").content(png)).andExpect(status().isOk());
-    }
+    // ------------------------------------------------------------------ 503 / 500
 
     @Test
     void loadingAndFailedVariantsAre503() throws Exception {

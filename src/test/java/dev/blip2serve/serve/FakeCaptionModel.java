@@ -4,6 +4,7 @@ import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.engine.CaptionText;
 import dev.blip2serve.engine.ImageCaptions;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.serve.model.CaptionModel;
@@ -13,20 +14,30 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** A variant without ONNX Runtime: returns "a red circle" (and "a red square", ...) and records what it got. */
-final class FakeCaptionModel implements CaptionModel {
+/**
+ * A variant without ONNX Runtime: captions every image of a batch "a red circle" (and "a red square", ... for
+ * n-best), streams the tokens of greedy captions, and records every call.
+ */
+public final class FakeCaptionModel implements CaptionModel {
 
-    static final String TEXT = "a red circle";
+    public static final String TEXT = "a red circle";
 
     private final Manifest manifest;
     volatile GenerationParams lastParams;
     volatile String lastPrompt;
-    volatile RuntimeException failWith;
+    public volatile RuntimeException failWith;
     /** When set, caption() signals {@code entered} and waits for {@code release}: holds a slot for 429 tests. */
-    volatile CountDownLatch entered;
-    volatile CountDownLatch release;
+    public volatile CountDownLatch entered;
+    public volatile CountDownLatch release;
 
-    FakeCaptionModel(String model, String variant) {
+    /** One engine call: the batch's prompts and its parameters. */
+    public record Call(List<String> prompts, GenerationParams params) {
+    }
+
+    /** Every engine call, in order. */
+    public final List<Call> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public FakeCaptionModel(String model, String variant) {
         this.manifest = manifest(model, variant);
     }
 
@@ -75,34 +86,60 @@ final class FakeCaptionModel implements CaptionModel {
     }
 
     @Override
-    public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params) {
+    public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params,
+                                TokenListener listener) {
         lastParams = params;
         lastPrompt = prompts.getFirst();
+        calls.add(new Call(List.copyOf(prompts), params));
         if (failWith != null) {
             throw failWith;
         }
-        if (entered != null) {
-            entered.countDown();
+        CountDownLatch in = entered;
+        if (in != null) {
+            in.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        String[] shapes = {"circle", "square", "triangle", "diamond", "star", "cross", "ring", "heart"};
-        List<CaptionText> texts = new ArrayList<>();
-        for (int i = 0; i < params.numReturn(); i++) {
-            texts.add(new CaptionText("a red " + shapes[i], new long[] {10, 11, 12 + i}, -1.5 - i, -0.5 - i));
+        List<ImageCaptions> images = new ArrayList<>();
+        for (int item = 0; item < pixels.size(); item++) {
+            List<CaptionText> texts = new ArrayList<>();
+            for (int i = 0; i < params.numReturn(); i++) {
+                long[] tokens = {10, 11, 12 + i};
+                texts.add(new CaptionText(decode(tokens), tokens, -1.5 - i, -0.5 - i));
+            }
+            if (params.numBeams() == 1) {
+                for (long t : texts.getFirst().tokens()) {
+                    listener.onToken(item, t);
+                }
+            }
+            images.add(new ImageCaptions(texts, promptTokens(prompts.get(item))));
         }
-        return new CaptionBatch(List.of(new ImageCaptions(texts, promptTokens(prompts.getFirst()))),
-                3_000_000, 1_000_000, 5_000_000, 3);
+        return new CaptionBatch(images, 3_000_000, 1_000_000, 5_000_000, 3);
+    }
+
+    /** 10 = "a", 11 = "red", 12.. = the shapes; joined by spaces. */
+    @Override
+    public String decode(long[] tokens) {
+        String[] shapes = {"circle", "square", "triangle", "diamond", "star", "cross", "ring", "heart"};
+        List<String> words = new ArrayList<>();
+        for (long t : tokens) {
+            words.add(t == 10 ? "a" : t == 11 ? "red" : shapes[(int) t - 12]);
+        }
+        return String.join(" ", words);
     }
 
     @Override
     public void warmUp() {
     }
 
+    /** True once {@link #close()} ran. */
+    public volatile boolean closed;
+
     @Override
     public void close() {
+        closed = true;
     }
 }

@@ -4,81 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.runtime.OrtOptions;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The real service on a random port against a fresh repository: it builds shapes-blip2 fp32 from the bundled
- * checkpoint, loads and warms it up, becomes ready, captions a fixture image in every input form exactly as the
- * engine does directly, keeps serving next to a variant that fails to load, and exports the meters.
+ * The real service ({@link RealServiceTest}): it builds shapes-blip2 fp32 and fp16 from the bundled checkpoint,
+ * loads and warms them up, becomes ready, captions a fixture image in every input form exactly as the engine does
+ * directly, compares the two precisions, streams tokens that add up to the same caption, keeps serving next to a
+ * variant that fails to load, and exports every meter for both precisions.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ServeIntegrationTest {
-
-    private static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
-    // Generous: converting and loading on a loaded 2-core CI box; this is a bound on waiting, not a latency check.
-    private static final Duration READY_WITHIN = Duration.ofMinutes(10);
-
-    @TempDir
-    static Path repository;
-
-    @LocalServerPort
-    int port;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final JsonMapper json = JsonMapper.builder().build();
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) throws IOException {
-        assertThat(repository).as("@TempDir is set before the context starts").isNotNull();
-        // A model whose only variant has a broken manifest: it must be reported, not stop the default.
-        Path broken = Files.createDirectories(repository.resolve("broken-model/fp32"));
-        Files.writeString(broken.resolve("manifest.json"), "{ not json");
-        registry.add("blip2.repository", repository::toString);
-        registry.add("blip2.bootstrap-variants", () -> "fp32");
-    }
-
-    private static volatile boolean ready;
-
-    /** Once per class; an instance method because the port is injected into instances. */
-    @BeforeEach
-    void waitUntilReady() throws Exception {
-        if (ready) {
-            return;
-        }
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (true) {
-            HttpResponse<String> r = get("/actuator/health/readiness");
-            if (r.statusCode() == 200) {
-                ready = true;
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not ready: " + r.body() + "\nmodels: " + get("/v1/models").body());
-            }
-            Thread.sleep(250);
-        }
-    }
+class ServeIntegrationTest extends RealServiceTest {
 
     @Test
     void captionsEqualTheEngineInEveryInputForm() throws Exception {
@@ -89,7 +30,7 @@ class ServeIntegrationTest {
         HttpResponse<String> multipart = send(HttpRequest.newBuilder(uri("/v1/captions?max_new_tokens=20"))
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                 .header("X-Request-Id", "it-1")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(png))));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipartBody(png, "precision", "fp32"))));
         assertThat(multipart.statusCode()).as(multipart.body()).isEqualTo(200);
         assertThat(multipart.headers().firstValue("X-Request-Id")).contains("it-1");
         JsonNode body = json.readTree(multipart.body());
@@ -102,6 +43,7 @@ class ServeIntegrationTest {
         assertThat(body.path("image").path("width").asInt()).isPositive();
         assertThat(body.path("tokens").path("prompt").asInt()).isEqualTo(1);
         assertThat(body.path("tokens").path("generated").asInt()).isPositive();
+        assertThat(body.path("batch_size").asInt()).isEqualTo(1);
         for (String stage : List.of("queue", "preprocess", "vision", "prefill", "decode", "total")) {
             assertThat(body.path("timings_ms").path(stage).isNumber()).as(stage).isTrue();
         }
@@ -140,9 +82,12 @@ class ServeIntegrationTest {
         assertThat(fp32.path("is_default").asBoolean()).isTrue();
         assertThat(fp32.path("bytes_on_disk").asLong()).isPositive();
         assertThat(fp32.path("method").path("name").asString()).isEqualTo("convert");
+        // Linux: the growth of the process RSS while it loaded is measured (a number; it may be small or negative)
+        assertThat(fp32.path("memory").path("load_resident_delta_bytes").isNumber()).isTrue();
+        assertThat(variant(models, "shapes-blip2", "fp16").path("state").asString()).isEqualTo("ready");
         JsonNode broken = variant(models, "broken-model", "fp32");
         assertThat(broken.path("state").asString()).isEqualTo("failed");
-        assertThat(broken.path("reason").asString()).contains("manifest").doesNotContain(repository.toString());
+        assertThat(broken.path("reason").asString()).contains("manifest").doesNotContain(REPOSITORY.toString());
 
         HttpResponse<String> refused = send(HttpRequest.newBuilder(uri("/v1/captions?model=broken-model"))
                 .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(IMAGE))));
@@ -151,47 +96,97 @@ class ServeIntegrationTest {
     }
 
     @Test
-    void prometheusHasTheCaptionMetersWithTheirTags() throws Exception {
-        HttpResponse<String> caption = send(HttpRequest.newBuilder(uri("/v1/captions"))
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(IMAGE))));
-        assertThat(caption.statusCode()).isEqualTo(200);
-        HttpResponse<String> bad = send(HttpRequest.newBuilder(uri("/v1/captions"))
-                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofString("not an image")));
+    void compareCaptionsWithBothPrecisionsSideBySide() throws Exception {
+        byte[] png = Files.readAllBytes(IMAGE);
+        HttpResponse<String> r = send(postPng("/v1/captions:compare?precisions=fp32,fp16", png));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = json.readTree(r.body());
+        assertThat(body.path("image").path("format").asString()).isEqualTo("png");
+        JsonNode results = body.path("results");
+        assertThat(results.size()).isEqualTo(2);
+        assertThat(results.get(0).path("precision").asString()).isEqualTo("fp32");
+        assertThat(results.get(1).path("precision").asString()).isEqualTo("fp16");
+        for (JsonNode result : results) {
+            assertThat(result.path("status").asInt()).as(result.toString()).isEqualTo(200);
+            assertThat(result.path("captions").get(0).path("text").asString()).isNotBlank();
+            assertThat(result.path("timings_ms").path("total").asDouble()).isPositive();
+        }
+        assertThat(results.get(0).path("captions").get(0).path("text").asString()).isEqualTo(engineCaption(png));
+    }
+
+    @Test
+    void streamedTokensAddUpToTheEnginesCaption() throws Exception {
+        byte[] png = Files.readAllBytes(IMAGE);
+        HttpResponse<String> r = send(postPng("/v1/captions:stream?max_new_tokens=20", png)
+                .header("Accept", "text/event-stream"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        String stream = r.body();
+        assertThat(stream).endsWith("\n\n");
+        List<String> names = new java.util.ArrayList<>();
+        List<JsonNode> data = new java.util.ArrayList<>();
+        for (String block : stream.substring(0, stream.length() - 2).split("\n\n")) {
+            String[] lines = block.split("\n");
+            assertThat(lines).hasSize(2);
+            assertThat(lines[0]).startsWith("event:");
+            assertThat(lines[1]).startsWith("data:");
+            names.add(lines[0].substring(6).strip());
+            data.add(json.readTree(lines[1].substring(5)));
+        }
+        assertThat(names.getFirst()).isEqualTo("start");
+        assertThat(names.getLast()).isEqualTo("result");
+        StringBuilder text = new StringBuilder();
+        for (int i = 1; i < names.size() - 1; i++) {
+            assertThat(names.get(i)).isEqualTo("token");
+            text.append(data.get(i).path("text").asString());
+        }
+        JsonNode result = data.getLast();
+        String caption = result.path("captions").get(0).path("text").asString();
+        assertThat(text.toString()).isEqualTo(caption);
+        assertThat(caption).isEqualTo(engineCaption(png));
+        assertThat(names.size() - 2).isEqualTo(result.path("tokens").path("generated").asInt());
+    }
+
+    @Test
+    void prometheusHasEveryMeterForTwoPrecisions() throws Exception {
+        byte[] png = Files.readAllBytes(IMAGE);
+        for (String precision : List.of("fp32", "fp16")) {
+            HttpResponse<String> caption = send(postPng("/v1/captions?precision=" + precision, png));
+            assertThat(caption.statusCode()).as(caption.body()).isEqualTo(200);
+        }
+        HttpResponse<String> bad = send(postPng("/v1/captions", "not an image".getBytes(StandardCharsets.UTF_8)));
         assertThat(bad.statusCode()).isEqualTo(422);
 
         String scrape = get("/actuator/prometheus").body();
-        String variant = "model=\"shapes-blip2\"";
-        String precision = "precision=\"fp32\"";
-        assertThat(lines(scrape, "blip2_caption_latency_seconds_bucket", variant, precision, "outcome=\"success\"")).isNotEmpty();
-        assertThat(lines(scrape, "blip2_caption_latency_seconds_count", variant, precision, "outcome=\"client_error\"")).isNotEmpty();
-        for (String stage : List.of("queue", "preprocess", "vision", "prefill", "decode")) {
-            assertThat(lines(scrape, "blip2_stage_latency_seconds_bucket", variant, precision, "stage=\"" + stage + "\""))
-                    .as(stage).isNotEmpty();
+        String model = "model=\"shapes-blip2\"";
+        for (String p : List.of("fp32", "fp16")) {
+            String precision = "precision=\"" + p + "\"";
+            assertThat(lines(scrape, "blip2_caption_latency_seconds_bucket", model, precision, "outcome=\"success\""))
+                    .as(p).isNotEmpty();
+            for (String stage : List.of("queue", "preprocess", "vision", "prefill", "decode")) {
+                assertThat(lines(scrape, "blip2_stage_latency_seconds_bucket", model, precision, "stage=\"" + stage + "\""))
+                        .as(p + " " + stage).isNotEmpty();
+            }
+            for (String metric : List.of("blip2_generated_tokens_total", "blip2_time_to_first_token_seconds_count",
+                    "blip2_time_per_output_token_seconds_count", "blip2_batch_size_count", "blip2_batch_size_bucket",
+                    "blip2_queue_depth", "blip2_inflight", "blip2_queue_capacity", "blip2_model_bytes",
+                    "blip2_variant_ready", "blip2_variant_load_resident_delta_bytes")) {
+                assertThat(lines(scrape, metric, model, precision)).as(p + " " + metric).isNotEmpty();
+            }
+            assertThat(Scrape.value(scrape, "blip2_model_bytes", model, precision)).as(p).isPositive();
         }
-        assertThat(lines(scrape, "blip2_generated_tokens_total", variant, precision)).isNotEmpty();
-        assertThat(lines(scrape, "blip2_time_to_first_token_seconds_count", variant, precision)).isNotEmpty();
-        assertThat(lines(scrape, "blip2_model_bytes", variant, precision)).isNotEmpty();
-        assertThat(lines(scrape, "blip2_inflight", variant, precision)).isNotEmpty();
+        assertThat(lines(scrape, "blip2_caption_latency_seconds_count", model, "precision=\"fp32\"",
+                "outcome=\"client_error\"")).isNotEmpty();
+        assertThat(scrape).contains("blip2_process_resident_memory_bytes ").contains("jvm_memory_used_bytes{");
+        // Tags are bounded: no raw request input (a request id, a prompt) becomes a label.
+        assertThat(scrape).doesNotContain("request_id=").doesNotContain("prompt=");
     }
 
     // ------------------------------------------------------------------ helpers
 
-    private static final String BOUNDARY = "blip2-test-boundary";
-
-    private static byte[] multipartBody(byte[] png) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"precision\"\r\n\r\nfp32\r\n")
-                .getBytes(StandardCharsets.UTF_8));
-        out.write(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"eval.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        out.write(png);
-        out.write(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
-    }
-
     /** What the engine says for the same image with the service's defaults (greedy, 20 new tokens, no prompt). */
     private static String engineCaption(byte[] png) {
-        try (Blip2Model model = Blip2Model.open(repository.resolve("shapes-blip2/fp32"), OrtOptions.cpu(), false)) {
+        try (Blip2Model model = Blip2Model.open(REPOSITORY.resolve("shapes-blip2/fp32"), OrtOptions.cpu(), false)) {
             float[] pixels = model.preprocessor().preprocess(png);
             return model.caption(List.of(pixels), List.of(""), model.defaultParams(20)).images().getFirst().best().text();
         }
@@ -207,20 +202,6 @@ class ServeIntegrationTest {
     }
 
     private static List<String> lines(String scrape, String metric, String... labels) {
-        Pattern start = Pattern.compile("^" + Pattern.quote(metric) + "\\{");
-        return scrape.lines().filter(l -> start.matcher(l).find())
-                .filter(l -> List.of(labels).stream().allMatch(l::contains)).toList();
-    }
-
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
-    }
-
-    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString());
+        return Scrape.lines(scrape, metric, labels);
     }
 }

@@ -14,6 +14,12 @@ public final class TestProperties {
     public static ServeProperties defaults(Path repository, String model, String precision, List<String> bootstrap) {
         return new ServeProperties(repository, model, precision, bootstrap, true, true, true, 20,
                 new ServeProperties.Limits(DataSize.ofMegabytes(20), 50_000_000L, 2000, 64, 8),
-                new ServeProperties.Concurrency(4, Duration.ofSeconds(2), 1), new ServeProperties.Ort(0));
+                batching(), new ServeProperties.Ort(0));
+    }
+
+    /** The documented {@code blip2.batching.*} defaults. */
+    public static ServeProperties.Batching batching() {
+        return new ServeProperties.Batching(8, Duration.ofMillis(10), 32, 1, Duration.ofSeconds(30), 1,
+                Duration.ofSeconds(30));
     }
 }

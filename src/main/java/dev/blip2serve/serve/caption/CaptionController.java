@@ -3,24 +3,33 @@ package dev.blip2serve.serve.caption;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.BoundedBody;
+import dev.blip2serve.serve.web.ProblemType;
 import dev.blip2serve.serve.web.RequestIds;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.util.List;
+import java.util.function.Function;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * {@code POST /v1/captions} in its three forms: multipart ({@code image} part, parameters as form fields or
- * query), a raw {@code image/*} body (parameters in the query), and JSON ({@code image} as base64 or a data
- * URL, parameters as members or query). Any other content type is a 415.
+ * {@code POST /v1/captions}, {@code /v1/captions:compare} and {@code /v1/captions:stream}, each taking the image in
+ * three forms: multipart ({@code image} part, parameters as form fields or query), a raw {@code image/*} body
+ * (parameters in the query), and JSON ({@code image} as base64 or a data URL, parameters as members or query).
+ * Any other content type is a 415. The OpenAPI description of these operations is in
+ * {@link dev.blip2serve.serve.web.OpenApiConfig}.
  */
 @RestController
 @RequestMapping("/v1")
 public class CaptionController {
+
+    /** How long an SSE response stays open past the request's deadline (the final event is sent by then). */
+    private static final long STREAM_GRACE_MS = 10_000;
 
     private final ServeProperties properties;
     private final CaptionService service;
@@ -30,33 +39,60 @@ public class CaptionController {
         this.service = service;
     }
 
-    @PostMapping(path = "/captions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public CaptionResponse multipart(@RequestPart("image") MultipartFile image, HttpServletRequest request)
-            throws IOException {
+    /** The image and a parameter lookup, whichever form the request took. */
+    private record Input(byte[] image, Function<String, String> params) {
+    }
+
+    @PostMapping(path = "/captions", consumes = {MediaType.MULTIPART_FORM_DATA_VALUE, "image/*",
+            MediaType.APPLICATION_OCTET_STREAM_VALUE, MediaType.APPLICATION_JSON_VALUE})
+    public CaptionResponse caption(HttpServletRequest request) throws IOException {
+        Input in = read(request, CaptionOptions.NAMES);
+        return service.caption(in.image(), CaptionOptions.parse(in.params(), properties), RequestIds.of(request));
+    }
+
+    @PostMapping(path = "/captions:compare", consumes = {MediaType.MULTIPART_FORM_DATA_VALUE, "image/*",
+            MediaType.APPLICATION_OCTET_STREAM_VALUE, MediaType.APPLICATION_JSON_VALUE})
+    public CompareResponse compare(HttpServletRequest request) throws IOException {
+        Input in = read(request, CompareOptions.NAMES);
+        return service.compare(in.image(), CompareOptions.parse(in.params(), properties), RequestIds.of(request),
+                request.getRequestURI());
+    }
+
+    @PostMapping(path = "/captions:stream", consumes = {MediaType.MULTIPART_FORM_DATA_VALUE, "image/*",
+            MediaType.APPLICATION_OCTET_STREAM_VALUE, MediaType.APPLICATION_JSON_VALUE})
+    public SseEmitter stream(HttpServletRequest request) throws IOException {
+        Input in = read(request, CaptionOptions.NAMES);
+        CaptionOptions options = CaptionOptions.parse(in.params(), properties);
+        SseEmitter emitter = new SseEmitter(options.deadlineMs() + STREAM_GRACE_MS);
+        service.stream(in.image(), options, RequestIds.of(request), request.getRequestURI(), new SseCaptionEvents(emitter));
+        return emitter;
+    }
+
+    private Input read(HttpServletRequest request, List<String> jsonNames) throws IOException {
         long limit = properties.limits().maxBodyBytes().toBytes();
-        // The multipart resolver enforces this on a real server; checked again for other containers and MockMvc.
-        if (image.getSize() > limit) {
-            throw ApiException.tooLarge("the image", limit);
+        if (request instanceof MultipartHttpServletRequest multipart) {
+            MultipartFile image = multipart.getFile("image");
+            if (image == null) {
+                throw new ApiException(ProblemType.INVALID_REQUEST, "the multipart body has no 'image' part");
+            }
+            // The multipart resolver enforces this on a real server; checked again for other containers and MockMvc.
+            if (image.getSize() > limit) {
+                throw ApiException.tooLarge("the image", limit);
+            }
+            return new Input(image.getBytes(), request::getParameter);
         }
-        CaptionOptions options = CaptionOptions.parse(request::getParameter, properties);
-        return service.caption(image.getBytes(), options, RequestIds.of(request));
-    }
-
-    @PostMapping(path = "/captions", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
-    public CaptionResponse raw(HttpServletRequest request) {
-        byte[] image = BoundedBody.read(request, properties.limits().maxBodyBytes().toBytes(), "the image");
-        CaptionOptions options = CaptionOptions.parse(request::getParameter, properties);
-        return service.caption(image, options, RequestIds.of(request));
-    }
-
-    @PostMapping(path = "/captions", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public CaptionResponse json(HttpServletRequest request) {
-        byte[] body = BoundedBody.read(request, properties.limits().maxJsonBytes(), "the JSON body");
-        JsonCaptionRequest json = JsonCaptionRequest.parse(body);
-        byte[] image = ImagePayload.decode(json.image(), properties.limits().maxBodyBytes().toBytes());
-        // JSON members win over the query string.
-        CaptionOptions options = CaptionOptions.parse(
-                name -> json.fields().containsKey(name) ? json.fields().get(name) : request.getParameter(name), properties);
-        return service.caption(image, options, RequestIds.of(request));
+        MediaType type = MediaType.parseMediaType(request.getContentType());
+        if (MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
+            byte[] body = BoundedBody.read(request, properties.limits().maxJsonBytes(), "the JSON body");
+            JsonCaptionRequest json = JsonCaptionRequest.parse(body, jsonNames);
+            byte[] image = ImagePayload.decode(json.image(), limit);
+            // JSON members win over the query string.
+            return new Input(image, name -> json.fields().containsKey(name) ? json.fields().get(name)
+                    : request.getParameter(name));
+        }
+        if (MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "the multipart body could not be read");
+        }
+        return new Input(BoundedBody.read(request, limit, "the image"), request::getParameter);
     }
 }

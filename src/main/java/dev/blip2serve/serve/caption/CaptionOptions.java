@@ -17,13 +17,15 @@ import java.util.function.Function;
  * @param numBeams          1 (greedy)..{@code blip2.limits.max-beams}; defaults to numCaptions
  * @param numCaptions       n-best, 1..numBeams
  * @param repetitionPenalty positive; 1 = off
+ * @param deadlineMs        the request is answered 503 {@code deadline-exceeded} if not done by then;
+ *                          1..{@code blip2.batching.deadline} (the default)
  */
 public record CaptionOptions(String model, String precision, String prompt, int maxNewTokens, int minNewTokens,
-                             int numBeams, int numCaptions, double repetitionPenalty) {
+                             int numBeams, int numCaptions, double repetitionPenalty, int deadlineMs) {
 
     /** The parameter names, as clients spell them. */
     public static final List<String> NAMES = List.of("model", "precision", "prompt", "max_new_tokens",
-            "min_new_tokens", "num_beams", "num_captions", "repetition_penalty");
+            "min_new_tokens", "num_beams", "num_captions", "repetition_penalty", "deadline_ms");
 
     private static final int MAX_NAME_CHARS = 128;
 
@@ -35,6 +37,10 @@ public record CaptionOptions(String model, String precision, String prompt, int 
         ServeProperties.Limits limits = properties.limits();
         String model = name(source, "model", properties.defaultModel());
         String precision = name(source, "precision", properties.defaultPrecision());
+        if (precision.indexOf(',') >= 0) {
+            throw ApiException.invalidParameter("precision", "one precision per caption; to caption with several, "
+                    + "POST the image to /v1/captions:compare with precisions=" + clip(precision));
+        }
         String prompt = source.apply("prompt");
         prompt = prompt == null ? "" : prompt;
         if (prompt.length() > limits.maxPromptChars()) {
@@ -52,7 +58,9 @@ public record CaptionOptions(String model, String precision, String prompt, int 
                     + ") must not exceed num_beams (" + beams + ")");
         }
         double penalty = positive(source, "repetition_penalty", 1.0);
-        return new CaptionOptions(model, precision, prompt, maxNew, minNew, beams, captions, penalty);
+        int maxDeadline = (int) Math.min(Integer.MAX_VALUE, properties.batching().deadline().toMillis());
+        int deadline = integer(source, "deadline_ms", maxDeadline, 1, maxDeadline);
+        return new CaptionOptions(model, precision, prompt, maxNew, minNew, beams, captions, penalty, deadline);
     }
 
     private static String name(Function<String, String> source, String param, String fallback) {

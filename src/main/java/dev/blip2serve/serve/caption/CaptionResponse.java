@@ -12,10 +12,12 @@ import tools.jackson.databind.annotation.JsonNaming;
  * @param image     the decoded image (after EXIF orientation)
  * @param tokens    prompt tokens (BOS included) and new tokens of the best caption (EOS excluded)
  * @param timingsMs where the time went, in milliseconds
+ * @param batchSize requests captioned together in the engine call that answered this one (this one included);
+ *                  vision, prefill and decode timings are that call's
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CaptionResponse(String requestId, String model, String precision, List<Caption> captions,
-                              Image image, Tokens tokens, Timings timingsMs) {
+                              Image image, Tokens tokens, Timings timingsMs, int batchSize) {
 
     /** @param logprob sum of the chosen tokens' log-probabilities */
     public record Caption(String text, double logprob) {
@@ -29,7 +31,7 @@ public record CaptionResponse(String requestId, String model, String precision, 
     }
 
     /**
-     * @param queue      waiting for a slot on the variant
+     * @param queue      waiting in the variant's queue for a batch to start
      * @param preprocess decoding, resizing and normalizing the image
      * @param vision     vision encoder + Q-Former + projection
      * @param prefill    the first decoder pass over image queries and prompt

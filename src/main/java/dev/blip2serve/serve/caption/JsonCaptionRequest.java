@@ -3,6 +3,7 @@ package dev.blip2serve.serve.caption;
 import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.ProblemType;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -21,6 +22,11 @@ record JsonCaptionRequest(String image, Map<String, String> fields) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     static JsonCaptionRequest parse(byte[] body) {
+        return parse(body, CaptionOptions.NAMES);
+    }
+
+    /** @param names the members besides {@code image} that this endpoint takes */
+    static JsonCaptionRequest parse(byte[] body, List<String> names) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -40,9 +46,20 @@ record JsonCaptionRequest(String image, Map<String, String> fields) {
             if (value.isNull()) {
                 continue;
             }
-            if (!name.equals("image") && !CaptionOptions.NAMES.contains(name)) {
+            if (!name.equals("image") && !names.contains(name)) {
                 throw ApiException.invalidParameter(name, "unknown member '" + name + "'; known: image, "
-                        + String.join(", ", CaptionOptions.NAMES));
+                        + String.join(", ", names));
+            }
+            if (value.isArray() && name.equals(CompareOptions.PRECISIONS)) {
+                List<String> items = new java.util.ArrayList<>();
+                for (JsonNode item : value) {
+                    if (!item.isString()) {
+                        throw ApiException.invalidParameter(name, name + " must be a list of strings or one comma-separated string");
+                    }
+                    items.add(item.asString());
+                }
+                fields.put(name, String.join(",", items));
+                continue;
             }
             if (!value.isValueNode()) {
                 throw ApiException.invalidParameter(name, name + " must be a string or a number");

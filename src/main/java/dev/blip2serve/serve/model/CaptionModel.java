@@ -2,6 +2,7 @@ package dev.blip2serve.serve.model;
 
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
 import java.util.List;
@@ -32,8 +33,15 @@ public interface CaptionModel extends AutoCloseable {
     /** Fed to finished rows. */
     int padTokenId();
 
-    /** Captions preprocessed images with their prompts ("" for a plain caption). */
-    CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params);
+    /**
+     * Captions preprocessed images with their prompts ("" for a plain caption), one prompt per image, all with
+     * the same parameters. Greedy search tells {@code listener} each new token of image i as it is picked;
+     * beam search does not.
+     */
+    CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params, TokenListener listener);
+
+    /** The text of new tokens, as captions are decoded (special tokens skipped, whitespace stripped). */
+    String decode(long[] tokens);
 
     /** Runs one short caption of a blank image, so the first real request does not pay for lazy initialization. */
     void warmUp();

@@ -1,11 +1,13 @@
 package dev.blip2serve.serve.model;
 
 import dev.blip2serve.serve.ServeProperties;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -22,8 +24,6 @@ import org.springframework.stereotype.Component;
 public class ModelRegistry implements DisposableBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
-    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
-
     private final ConcurrentSkipListMap<VariantKey, Variant> variants = new ConcurrentSkipListMap<>();
     private final ServeProperties properties;
     private final MeterRegistry meters;
@@ -31,12 +31,15 @@ public class ModelRegistry implements DisposableBean {
     public ModelRegistry(ServeProperties properties, MeterRegistry meters) {
         this.properties = properties;
         this.meters = meters;
+        Gauge.builder("blip2.process.resident.memory", ProcessMemory::residentBytes)
+                .baseUnit("bytes").description("Resident set size of the whole process (JVM + ONNX Runtime); -1 off Linux")
+                .register(meters);
     }
 
     /** The variant at {@code key}, added in state LOADING if it is new. */
     public Variant register(VariantKey key, Path dir) {
         return variants.computeIfAbsent(key, k -> {
-            Variant v = new Variant(k, dir, properties.concurrency().maxInFlight());
+            Variant v = new Variant(k, dir, properties.batching(), batchSizes(k));
             bindGauges(v);
             return v;
         });
@@ -65,28 +68,59 @@ public class ModelRegistry implements DisposableBean {
         return find(properties.defaultModel(), properties.defaultPrecision());
     }
 
+    /** Requests per engine call, with a bucket per power of two up to the largest batch. */
+    private DistributionSummary batchSizes(VariantKey k) {
+        int max = properties.batching().maxBatch();
+        List<Double> buckets = new ArrayList<>();
+        for (int b = 1; b < max; b *= 2) {
+            buckets.add((double) b);
+        }
+        buckets.add((double) max);
+        return DistributionSummary.builder("blip2.batch.size").description("Requests captioned together in one engine call")
+                .tags(Tags.of("model", k.model(), "precision", k.variant()))
+                .serviceLevelObjectives(buckets.stream().mapToDouble(Double::doubleValue).toArray())
+                .register(meters);
+    }
+
     private void bindGauges(Variant v) {
         Tags tags = Tags.of("model", v.key().model(), "precision", v.key().variant());
         Gauge.builder("blip2.inflight", v, Variant::inFlight).tags(tags)
-                .description("Caption requests running on the variant").register(meters);
+                .description("Caption requests in a running batch on the variant").register(meters);
         Gauge.builder("blip2.queue.depth", v, Variant::waiting).tags(tags)
-                .description("Caption requests waiting for a slot on the variant").register(meters);
+                .description("Caption requests waiting for a batch on the variant").register(meters);
+        Gauge.builder("blip2.queue.capacity", v, x -> x.scheduler().capacity()).tags(tags)
+                .description("Requests the variant holds at once (queued + running); one more is refused with 429")
+                .register(meters);
+        Gauge.builder("blip2.variant.load.resident.delta", v,
+                        x -> x.loadResidentDeltaBytes() < 0 ? Double.NaN : x.loadResidentDeltaBytes())
+                .tags(tags).baseUnit("bytes")
+                .description("Growth of the process RSS while the variant was opened and warmed up (approximate)")
+                .register(meters);
         Gauge.builder("blip2.variant.ready", v, x -> x.state() == VariantState.READY ? 1 : 0).tags(tags)
                 .description("1 when the variant serves, 0 while loading or after it failed").register(meters);
         Gauge.builder("blip2.model.bytes", v, x -> x.status().manifest() == null ? Double.NaN : x.status().manifest().totalBytes())
                 .tags(tags).baseUnit("bytes").description("Bytes of the variant's files on disk").register(meters);
     }
 
-    /** Stops admitting requests, lets running ones finish (bounded), then frees the native sessions. */
+    /**
+     * Graceful shutdown (after the web server stopped taking new connections): every variant stops admitting,
+     * finishes the requests it already admitted (bounded by {@code blip2.batching.drain-timeout}), then frees its
+     * native sessions.
+     */
     @Override
     public void destroy() throws InterruptedException {
         for (Variant v : variants.values()) {
+            v.scheduler().shutdown();
+        }
+        long end = System.nanoTime() + properties.batching().drainTimeout().toNanos();
+        for (Variant v : variants.values()) {
+            Duration left = Duration.ofNanos(Math.max(0, end - System.nanoTime()));
+            if (!v.scheduler().awaitTermination(left)) {
+                LOG.warn("{}: requests still running after {}, closing anyway", v.key(), properties.batching().drainTimeout());
+            }
             CaptionModel m = v.status().model();
             if (m != null) {
                 v.failed("service shutting down", v.status().manifest());
-                if (!v.drain(DRAIN_TIMEOUT)) {
-                    LOG.warn("{}: requests still running after {}, closing anyway", v.key(), DRAIN_TIMEOUT);
-                }
                 m.close();
             }
         }

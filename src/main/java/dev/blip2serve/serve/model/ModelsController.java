@@ -2,6 +2,7 @@ package dev.blip2serve.serve.model;
 
 import dev.blip2serve.serve.ServeProperties;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -26,7 +27,7 @@ public class ModelsController {
     public record ModelsResponse(String defaultModel, String defaultPrecision, List<VariantView> variants) {
     }
 
-    @GetMapping("/models")
+    @GetMapping(path = "/models", produces = MediaType.APPLICATION_JSON_VALUE)
     public ModelsResponse models() {
         VariantKey def = new VariantKey(properties.defaultModel(), properties.defaultPrecision());
         List<VariantView> views = registry.all().stream().map(v -> VariantView.of(v, v.key().equals(def))).toList();

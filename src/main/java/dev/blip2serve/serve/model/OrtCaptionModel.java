@@ -3,6 +3,7 @@ package dev.blip2serve.serve.model;
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.runtime.OrtOptions;
@@ -66,8 +67,14 @@ public final class OrtCaptionModel implements CaptionModel {
     }
 
     @Override
-    public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params) {
-        return model.caption(pixels, prompts, params);
+    public CaptionBatch caption(List<float[]> pixels, List<String> prompts, GenerationParams params,
+                                TokenListener listener) {
+        return model.caption(pixels, prompts, params, listener);
+    }
+
+    @Override
+    public String decode(long[] tokens) {
+        return model.tokenizer().decode(tokens);
     }
 
     @Override

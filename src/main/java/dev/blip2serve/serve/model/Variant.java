@@ -1,14 +1,14 @@
 package dev.blip2serve.serve.model;
 
 import dev.blip2serve.repository.Manifest;
+import dev.blip2serve.serve.ServeProperties;
+import dev.blip2serve.serve.batch.BatchScheduler;
+import io.micrometer.core.instrument.DistributionSummary;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
- * One variant of the repository as the service sees it: its state, the loaded model once ready, and the
- * semaphore that bounds how many requests it runs at once.
+ * One variant of the repository as the service sees it: its state, the loaded model once ready, and its bounded
+ * queue with the micro-batcher ({@link BatchScheduler}).
  */
 public final class Variant {
 
@@ -25,18 +25,14 @@ public final class Variant {
 
     private final VariantKey key;
     private final Path dir;
-    private final Semaphore slots;
-    private final int maxInFlight;
+    private final BatchScheduler scheduler;
     private volatile Status status = new Status(VariantState.LOADING, "queued for loading", null, null, null);
+    private volatile long loadResidentDeltaBytes = -1;
 
-    public Variant(VariantKey key, Path dir, int maxInFlight) {
-        if (maxInFlight < 1) {
-            throw new IllegalArgumentException("max in flight must be at least 1, got " + maxInFlight);
-        }
+    public Variant(VariantKey key, Path dir, ServeProperties.Batching batching, DistributionSummary batchSizes) {
         this.key = key;
         this.dir = dir;
-        this.maxInFlight = maxInFlight;
-        this.slots = new Semaphore(maxInFlight, true);
+        this.scheduler = new BatchScheduler(key, batching, () -> status.model(), batchSizes);
     }
 
     public VariantKey key() {
@@ -55,6 +51,10 @@ public final class Variant {
         return status.state();
     }
 
+    public BatchScheduler scheduler() {
+        return scheduler;
+    }
+
     public void loading(String detail) {
         status = new Status(VariantState.LOADING, detail, null, status.manifest(), null);
     }
@@ -67,30 +67,26 @@ public final class Variant {
         status = new Status(VariantState.FAILED, null, reason, manifest, null);
     }
 
-    /** Waits up to {@code wait} for a slot; false when the variant is busy. Release with {@link #release()}. */
-    public boolean tryAcquire(Duration wait) throws InterruptedException {
-        return slots.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    public void release() {
-        slots.release();
-    }
-
     /**
-     * Waits until no request runs on this variant (or {@code timeout} passes) and keeps every slot, so nothing
-     * new starts: called before the model is closed under running requests.
+     * How much the process's resident memory grew while this variant was opened and warmed up, or -1 when not
+     * measured. An approximation of the variant's native memory: whatever else the process allocated meanwhile
+     * (requests on other variants, JVM heap growth) is in it too.
      */
-    public boolean drain(Duration timeout) throws InterruptedException {
-        return slots.tryAcquire(maxInFlight, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    public long loadResidentDeltaBytes() {
+        return loadResidentDeltaBytes;
     }
 
-    /** Requests running now. */
+    public void loadResidentDeltaBytes(long bytes) {
+        this.loadResidentDeltaBytes = bytes;
+    }
+
+    /** Requests in a running batch now. */
     public int inFlight() {
-        return maxInFlight - slots.availablePermits();
+        return scheduler.running();
     }
 
-    /** Requests waiting for a slot now (approximate, as the JDK reports it). */
+    /** Requests waiting for a batch now. */
     public int waiting() {
-        return slots.getQueueLength();
+        return scheduler.queued();
     }
 }

@@ -97,13 +97,19 @@ public class VariantLoader {
         try {
             manifest = ManifestIo.read(v.dir());
             v.loading(properties.verify() ? "verifying and opening" : "opening");
+            long residentBefore = ProcessMemory.residentBytes();
             model = OrtCaptionModel.open(v.dir(), new OrtOptions(properties.ort().intraOpThreads(), false, 0), properties.verify());
             if (properties.warmUp()) {
                 v.loading("warming up");
                 model.warmUp();
             }
+            long residentAfter = ProcessMemory.residentBytes();
+            if (residentBefore >= 0 && residentAfter >= 0) {
+                v.loadResidentDeltaBytes(residentAfter - residentBefore);
+            }
             v.ready(model);
-            LOG.info("{}: ready in {} ms ({} bytes)", v.key(), (System.nanoTime() - start) / 1_000_000, manifest.totalBytes());
+            LOG.info("{}: ready in {} ms ({} bytes on disk, process RSS {} -> {} bytes)", v.key(),
+                    (System.nanoTime() - start) / 1_000_000, manifest.totalBytes(), residentBefore, residentAfter);
         } catch (RepositoryException e) {
             fail(v, reason(e, v.dir()), manifest, model, null);
         } catch (RuntimeException | LinkageError e) {

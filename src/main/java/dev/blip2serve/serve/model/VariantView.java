@@ -20,6 +20,8 @@ import tools.jackson.databind.annotation.JsonNaming;
  * @param bytesOnDisk bytes of all its files
  * @param quality     measured quality the manifest carries (set -> metric -> value)
  * @param latency     measured latency the manifest carries (setting -> ms)
+ * @param memory      what is known of its memory: growth of the process RSS while it loaded (approximate, see
+ *                    docs/SERVICE.md)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -27,7 +29,15 @@ public record VariantView(String model, String precision, String state, String d
                           boolean isDefault, String weights, Manifest.Method method,
                           Manifest.Calibration calibration, Map<String, Manifest.Component> compute,
                           Long bytesOnDisk, Map<String, Map<String, Double>> quality, Map<String, Double> latency,
-                          String createdAt, String toolVersion) {
+                          String createdAt, String toolVersion, Memory memory) {
+
+    /**
+     * @param loadResidentDeltaBytes growth of the process's resident memory while the variant was opened and warmed
+     *                               up; includes anything else the process allocated meanwhile
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Memory(long loadResidentDeltaBytes) {
+    }
 
     static VariantView of(Variant v, boolean isDefault) {
         Variant.Status s = v.status();
@@ -35,6 +45,7 @@ public record VariantView(String model, String precision, String state, String d
         return new VariantView(v.key().model(), v.key().variant(), s.state().apiName(), s.detail(), s.reason(), isDefault,
                 m == null ? null : m.precision(), m == null ? null : m.method(), m == null ? null : m.calibration(),
                 m == null ? null : m.components(), m == null ? null : m.totalBytes(), m == null ? null : m.quality(),
-                m == null ? null : m.latency(), m == null ? null : m.createdAt(), m == null ? null : m.toolVersion());
+                m == null ? null : m.latency(), m == null ? null : m.createdAt(), m == null ? null : m.toolVersion(),
+                v.loadResidentDeltaBytes() < 0 ? null : new Memory(v.loadResidentDeltaBytes()));
     }
 }

@@ -1,5 +1,6 @@
 package dev.blip2serve.serve.web;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -14,6 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
  * throws, a container-level error): the same problem+json shape as everything else, and never the exception's
  * message or stack trace, since these errors were not written for clients.
  */
+@Hidden
 @RestController
 public class ProblemErrorController implements ErrorController {
 

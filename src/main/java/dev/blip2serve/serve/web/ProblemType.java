@@ -21,6 +21,7 @@ public enum ProblemType {
     TOO_MANY_REQUESTS("too-many-requests", HttpStatus.TOO_MANY_REQUESTS, "Too many requests"),
     VARIANT_UNAVAILABLE("variant-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Variant not available"),
     SERVICE_UNAVAILABLE("service-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable"),
+    DEADLINE_EXCEEDED("deadline-exceeded", HttpStatus.SERVICE_UNAVAILABLE, "Deadline exceeded"),
     INFERENCE_FAILED("inference-failed", HttpStatus.INTERNAL_SERVER_ERROR, "Inference failed"),
     INTERNAL_ERROR("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error"),
     HTTP_ERROR("http-error", HttpStatus.BAD_REQUEST, "Request failed");

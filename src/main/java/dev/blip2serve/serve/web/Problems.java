@@ -31,6 +31,61 @@ public final class Problems {
         return p;
     }
 
+    /**
+     * The problem for a failure outside a request handler's reach (a stream already under way, one variant of a
+     * comparison): the same type, status and detail the exception handler would answer with, never internals.
+     */
+    public static ProblemDetail of(Throwable t, String requestId, String instance) {
+        ProblemDetail p;
+        if (t instanceof ApiException e) {
+            p = ProblemDetail.forStatusAndDetail(e.type().status(), e.getMessage());
+            p.setType(e.type().uri());
+            p.setTitle(e.type().title());
+            for (Map.Entry<String, Object> m : e.properties().entrySet()) {
+                p.setProperty(m.getKey(), m.getValue());
+            }
+            if (e.retryAfterSeconds() != null) {
+                p.setProperty("retry_after_seconds", e.retryAfterSeconds());
+            }
+        } else if (t instanceof dev.blip2serve.image.ImageException) {
+            p = simple(ProblemType.INVALID_IMAGE, t.getMessage());
+        } else if (t instanceof dev.blip2serve.runtime.InferenceException) {
+            p = simple(ProblemType.INFERENCE_FAILED, "the model failed while captioning; see the server log");
+        } else {
+            p = simple(ProblemType.INTERNAL_ERROR, "an unexpected error occurred; see the server log");
+        }
+        p.setProperty(RequestIds.MDC_KEY, requestId);
+        try {
+            p.setInstance(java.net.URI.create(instance));
+        } catch (IllegalArgumentException e) {
+            // no instance
+        }
+        return p;
+    }
+
+    /** The problem as the JSON object it is on the wire (standard members, then extensions), for embedding. */
+    public static Map<String, Object> asMap(ProblemDetail p) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", p.getType().toString());
+        m.put("title", p.getTitle());
+        m.put("status", p.getStatus());
+        m.put("detail", p.getDetail());
+        if (p.getInstance() != null) {
+            m.put("instance", p.getInstance().toString());
+        }
+        if (p.getProperties() != null) {
+            m.putAll(p.getProperties());
+        }
+        return m;
+    }
+
+    private static ProblemDetail simple(ProblemType type, String detail) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(type.status(), detail);
+        p.setType(type.uri());
+        p.setTitle(type.title());
+        return p;
+    }
+
     /** Adds the request id and, if missing, the request path as {@code instance}. */
     public static void decorate(ProblemDetail p, HttpServletRequest request) {
         p.setProperty(RequestIds.MDC_KEY, RequestIds.of(request));

@@ -25,7 +25,7 @@ class CaptionOptionsTest {
     @Test
     void defaultsComeFromConfiguration() {
         CaptionOptions o = parse(Map.of());
-        assertThat(o).isEqualTo(new CaptionOptions("shapes-blip2", "fp32", "", 20, 0, 1, 1, 1.0));
+        assertThat(o).isEqualTo(new CaptionOptions("shapes-blip2", "fp32", "", 20, 0, 1, 1, 1.0, 30_000));
     }
 
     @Test

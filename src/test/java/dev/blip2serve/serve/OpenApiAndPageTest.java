@@ -1,0 +1,89 @@
+package dev.blip2serve.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The OpenAPI document, Swagger UI and the static page are served; actuator stays at health, info, prometheus. */
+class OpenApiAndPageTest extends FakeServiceTest {
+
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @Test
+    void openApiDescribesEveryEndpointWithItsParametersAndProblems() throws Exception {
+        String body = mvc.perform(get("/v3/api-docs")).andExpect(status().isOk()).andReturn().getResponse()
+                .getContentAsString();
+        JsonNode doc = json.readTree(body);
+        assertThat(doc.path("openapi").asString()).startsWith("3.");
+        List<String> paths = new ArrayList<>();
+        doc.path("paths").propertyNames().forEach(paths::add);
+        assertThat(paths).contains("/v1/captions", "/v1/captions:compare", "/v1/captions:stream", "/v1/models");
+        assertThat(paths).noneMatch(p -> p.startsWith("/actuator") || p.startsWith("/error"));
+
+        JsonNode caption = doc.path("paths").path("/v1/captions").path("post");
+        List<String> params = new ArrayList<>();
+        caption.path("parameters").forEach(p -> params.add(p.path("name").asString()));
+        assertThat(params).containsExactly("model", "precision", "prompt", "max_new_tokens", "min_new_tokens",
+                "num_beams", "num_captions", "repetition_penalty", "deadline_ms");
+        List<String> bodies = new ArrayList<>();
+        caption.path("requestBody").path("content").propertyNames().forEach(bodies::add);
+        assertThat(bodies).containsExactly("multipart/form-data", "image/*", "application/octet-stream", "application/json");
+        assertThat(caption.path("responses").path("200").path("content").path("application/json").path("schema")
+                .path("$ref").asString()).endsWith("/CaptionResponse");
+        for (String status : List.of("400", "404", "413", "415", "422", "429", "503", "500")) {
+            assertThat(caption.path("responses").path(status).path("content").has("application/problem+json"))
+                    .as(status).isTrue();
+        }
+        assertThat(caption.path("responses").path("429").path("headers").has("Retry-After")).isTrue();
+
+        JsonNode compare = doc.path("paths").path("/v1/captions:compare").path("post");
+        assertThat(compare.path("parameters").toString()).contains("\"precisions\"");
+        assertThat(doc.path("paths").path("/v1/captions:stream").path("post").path("responses").path("200")
+                .path("content").has("text/event-stream")).isTrue();
+
+        // The schemas use the names on the wire (snake_case).
+        JsonNode schemas = doc.path("components").path("schemas");
+        assertThat(schemas.path("CaptionResponse").path("properties").has("timings_ms")).isTrue();
+        assertThat(schemas.path("CaptionResponse").path("properties").has("batch_size")).isTrue();
+        assertThat(schemas.path("CompareResponse").path("properties").has("results")).isTrue();
+        assertThat(schemas.path("VariantView").path("properties").has("bytes_on_disk")).isTrue();
+        assertThat(schemas.path("Problem").path("properties").has("request_id")).isTrue();
+    }
+
+    @Test
+    void swaggerUiIsServedFromTheJar() throws Exception {
+        mvc.perform(get("/swagger-ui/index.html")).andExpect(status().isOk())
+                .andExpect(content().string(containsString("swagger")));
+    }
+
+    @Test
+    void thePageIsServedAtTheRoot() throws Exception {
+        mvc.perform(get("/index.html")).andExpect(status().isOk())
+                .andExpect(content().string(containsString("aria-live")))
+                .andExpect(content().string(containsString("capture=\"environment\"")));
+        mvc.perform(get("/app.js")).andExpect(status().isOk());
+        mvc.perform(get("/app.css")).andExpect(status().isOk());
+    }
+
+    @Test
+    void actuatorStillExposesOnlyHealthInfoAndPrometheus() throws Exception {
+        mvc.perform(get("/actuator")).andExpect(status().isOk())
+                .andExpect(content().string(containsString("health")));
+        String links = mvc.perform(get("/actuator")).andReturn().getResponse().getContentAsString();
+        JsonNode names = json.readTree(links).path("_links");
+        List<String> exposed = new ArrayList<>();
+        names.propertyNames().forEach(exposed::add);
+        assertThat(exposed).allMatch(n -> n.equals("self") || n.startsWith("health") || n.equals("info")
+                || n.equals("prometheus"));
+        mvc.perform(get("/actuator/env")).andExpect(status().isNotFound());
+        mvc.perform(get("/actuator/openapi")).andExpect(status().isNotFound());
+    }
+}
