@@ -36,8 +36,12 @@ public final class HashedWeights {
 
     /** Fills {@code out} with elements {@code start .. start + out.length - 1} of tensor {@code name}. */
     public static void fill(String name, long start, float[] out, double offset, double amplitude) {
-        long seed = fnv1a32(name);
-        for (int j = 0; j < out.length; j++) {
+        fill(fnv1a32(name), start, out, out.length, offset, amplitude);
+    }
+
+    /** Fills {@code out[0, count)} with elements {@code start ..} of the tensor whose name hashes to {@code seed}. */
+    public static void fill(long seed, long start, float[] out, int count, double offset, double amplitude) {
+        for (int j = 0; j < count; j++) {
             out[j] = value(seed, start + j, offset, amplitude);
         }
     }

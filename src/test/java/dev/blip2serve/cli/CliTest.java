@@ -158,6 +158,20 @@ class CliTest {
         assertThat(tmp.resolve("captions.json")).exists();
     }
 
+    @Test
+    void benchWritesMarkdownAndJsonWithRatios() throws IOException {
+        Path prefix = tmp.resolve("bench/tiny");
+        Run r = cli("bench", "--model", repo.resolve("tiny/fp32").toString(), "--model", repo.resolve("tiny/fp16").toString(),
+                "--batch-sizes", "1,8", "--new-tokens", "3", "--warmup", "0", "--iterations", "1", "--bandwidth-mb", "16",
+                "--out", prefix.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = JsonMapper.builder().build().readTree(Files.readString(tmp.resolve("bench/tiny.json")));
+        assertThat(json.get("variants").size()).isEqualTo(2);
+        assertThat(json.get("variants").get(0).get("batches").size()).isEqualTo(2);
+        assertThat(json.get("ratios").has("fp32_batch8_over_batch1_captions_per_s")).isTrue();
+        assertThat(Files.readString(tmp.resolve("bench/tiny.md"))).contains("| fp16 | 8 |");
+    }
+
     static Path copyTiny(String name) throws IOException {
         Path dst = Files.createDirectories(tmp.resolve(name));
         try (Stream<Path> files = Files.list(Fixtures.TINY)) {

@@ -1,0 +1,101 @@
+package dev.blip2serve.cli;
+
+import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.quantize.reproduce.Reproduce;
+import dev.blip2serve.quantize.reproduce.Row;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code reproduce}: the seed paper's three tables on one checkpoint and dataset, in one run. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = "Build fp32 and every quantized preset (w4a16 also with --scope all, AWQ also without clipping), "
+                + "evaluate them on one dataset, write <out>/<model>.md and .json (paper Tables 1-3).")
+final class ReproduceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR", description = "HF checkpoint folder")
+    Path checkpoint;
+
+    @Option(names = "--calibration", required = true, paramLabel = "JSON", description = "calibration images")
+    Path calibration;
+
+    @Option(names = "--dataset", required = true, paramLabel = "JSON", description = "evaluation set")
+    Path dataset;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the tables go")
+    Path out;
+
+    @Option(names = "--repo", paramLabel = "DIR", description = "where the variants go (default: <out>/repo)")
+    Path repo;
+
+    @Option(names = "--model-name", paramLabel = "NAME", description = "model name (default: the checkpoint folder's name)")
+    String modelName;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "first N dataset items (0 = all)")
+    int limit;
+
+    @Option(names = "--calibration-limit", defaultValue = "0", paramLabel = "N", description = "first N calibration items (0 = all)")
+    int calibrationLimit;
+
+    @Option(names = "--fidelity-items", defaultValue = "300", paramLabel = "N", description = "items of the teacher-forced comparison with fp32 (default: ${DEFAULT-VALUE})")
+    int fidelityItems;
+
+    @Option(names = "--variants", split = ",", paramLabel = "V[,V]", description = "only these rows (fp32 is always built)")
+    List<String> variants;
+
+    @Override
+    public Integer call() throws Exception {
+        if (limit < 0 || calibrationLimit < 0 || fidelityItems < 1) {
+            throw new IllegalArgumentException("--limit and --calibration-limit must be >= 0, --fidelity-items >= 1");
+        }
+        String model = modelName != null ? modelName : checkpoint.toAbsolutePath().normalize().getFileName().toString();
+        List<Row> rows = new ArrayList<>();
+        for (Row r : Row.all()) {
+            if (r.preset() == null || variants == null || variants.contains(r.variant())) {
+                rows.add(r);
+            }
+        }
+        if (variants != null) {
+            for (String v : variants) {
+                if (rows.stream().noneMatch(r -> r.variant().equals(v))) {
+                    throw new IllegalArgumentException("unknown variant '" + v + "'; rows: "
+                            + String.join(", ", Row.all().stream().map(Row::variant).toList()));
+                }
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressBar bar = new ProgressBar(err);
+        ProgressListener progress = (step, done, total) -> {
+            if (step.startsWith("eval ") || step.equals("calibrate") || step.equals("search") || step.equals("clip")) {
+                if (done == total) {
+                    err.printf("%-24s %d / %d%n", step, done, total);
+                    err.flush();
+                }
+            } else {
+                bar.progress(step, done, total);
+            }
+        };
+        String command = "blip2-serve " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        List<Reproduce.Measured> measured = Reproduce.run(new Reproduce.Request(checkpoint, calibration, dataset, out,
+                repo != null ? repo : out.resolve("repo"), model, rows, limit, calibrationLimit, fidelityItems, command), progress);
+        bar.finishLine();
+        PrintWriter o = spec.commandLine().getOut();
+        double fp32 = measured.getFirst().report().metrics().ciderD().corpus();
+        for (Reproduce.Measured m : measured) {
+            o.printf("%-14s CIDEr-D %.4f (%.3f x fp32)  top-1 %.4f  %s%n", m.row().variant(),
+                    m.report().metrics().ciderD().corpus(), m.report().metrics().ciderD().corpus() / fp32,
+                    m.fidelity().top1(), ProgressBar.bytes(m.report().variantBytes()));
+        }
+        o.println("wrote " + out.resolve(model + ".md") + " and " + out.resolve(model + ".json"));
+        return 0;
+    }
+}

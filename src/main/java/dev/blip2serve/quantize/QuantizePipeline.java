@@ -1,0 +1,123 @@
+package dev.blip2serve.quantize;
+
+import dev.blip2serve.blip2.GraphWeights;
+import dev.blip2serve.blip2.LinearEmitter;
+import dev.blip2serve.blip2.WeightPrecision;
+import dev.blip2serve.blip2.WeightSource;
+import dev.blip2serve.blip2.hf.HfBlip2OptWeights;
+import dev.blip2serve.checkpoint.Blip2Config;
+import dev.blip2serve.checkpoint.Checkpoint;
+import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.convert.VariantFiles;
+import dev.blip2serve.quantize.calibration.CalibrationResult;
+import dev.blip2serve.quantize.calibration.CalibrationSet;
+import dev.blip2serve.quantize.calibration.Calibrator;
+import dev.blip2serve.quantize.emit.LinearScheme;
+import dev.blip2serve.quantize.emit.QuantizedLinears;
+import dev.blip2serve.quantize.transform.ScalePlan;
+import dev.blip2serve.quantize.transform.ScalePlanner;
+import dev.blip2serve.quantize.transform.ScaledWeights;
+import dev.blip2serve.repository.Manifest;
+import dev.blip2serve.repository.ManifestIo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code quantize}: checkpoint -> (calibration) -> scale search -> scaled, quantized graphs -> variant folder with
+ * a manifest saying how it was made and how each graph computes.
+ */
+public final class QuantizePipeline {
+
+    /** Rows of each linear's input kept for the searches. */
+    public static final int DEFAULT_SAMPLE_ROWS = 512;
+
+    private QuantizePipeline() {
+    }
+
+    /**
+     * @param calibration      calibration JSON, or null (only RTN presets run without one)
+     * @param calibrationLimit first N calibration items (0 = all)
+     * @param sampleRows       activation rows kept per linear input for the searches
+     * @param floatWeights     storage of the weights that stay float (embeddings, LM head, out-of-scope linears)
+     */
+    public record Request(Path checkpointDir, Path variantDir, String modelName, String variantName, Recipe recipe,
+                         Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights) {
+        public Request {
+            if (calibrationLimit < 0) {
+                throw new IllegalArgumentException("--calibration-limit must be >= 0, got " + calibrationLimit);
+            }
+            if (sampleRows < 1) {
+                throw new IllegalArgumentException("--sample-rows must be >= 1, got " + sampleRows);
+            }
+        }
+    }
+
+    /** Builds the variant; progress steps: calibrate, search, clip (items / groups), vision, decoder (bytes), hashing. */
+    public static Manifest run(Request req, ProgressListener progress) throws IOException {
+        Recipe recipe = req.recipe();
+        Blip2Config config = Blip2Config.read(req.checkpointDir());
+        try (Checkpoint ckpt = Checkpoint.open(req.checkpointDir())) {
+            WeightSource base = new HfBlip2OptWeights(ckpt, config);
+            LinearTopology topology = LinearTopology.of(config, base);
+            recipe.validate(topology);
+            CalibrationResult calib = null;
+            if (recipe.preset().needsCalibration()) {
+                if (req.calibration() == null) {
+                    throw new IllegalArgumentException("preset " + recipe.preset().label()
+                            + " needs --calibration (a JSON of calibration images, e.g. data/shapes-blip2/calib/calib.json)");
+                }
+                CalibrationSet set = CalibrationSet.read(req.calibration(), req.calibrationLimit());
+                calib = new Calibrator(req.checkpointDir(), config, base, req.sampleRows())
+                        .run(set, recipe.scope()::includes, progress);
+            }
+            ScalePlan plan = ScalePlanner.plan(recipe, topology, base, calib, progress);
+            WeightSource source = plan.isEmpty() ? base : new ScaledWeights(base, topology, plan.scales(), plan.clips());
+            LinearScheme scheme = recipe.scheme();
+            Function<GraphWeights, LinearEmitter> linears = w -> new QuantizedLinears(w, topology, recipe.scope(), scheme);
+            Map<String, Object> params = new LinkedHashMap<>(recipe.parameters());
+            params.put("float_weights", req.floatWeights().name().toLowerCase(java.util.Locale.ROOT));
+            if (calib != null) {
+                params.put("calibration_sample_rows", req.sampleRows());
+            }
+            if (!plan.searches().isEmpty()) {
+                params.put("searches", plan.searches());
+            }
+            Manifest.Method method = new Manifest.Method("quantize", params);
+            Blip2Converter.Request convert = new Blip2Converter.Request(req.checkpointDir(), req.variantDir(),
+                    req.modelName(), req.variantName(), req.floatWeights(), Blip2Converter.INLINE_LIMIT);
+            Manifest written = Blip2Converter.write(convert, config, ckpt, source, linears, method,
+                    calib == null ? null : calib.set().manifestEntry(), scheme.cpu(), scheme.cuda(), progress);
+            Manifest m = withComponents(written, recipe, scheme, req.floatWeights());
+            ManifestIo.write(req.variantDir(), m);
+            return m;
+        }
+    }
+
+    /** The converter writes one description for both graphs; say per graph what is quantized and how. */
+    private static Manifest withComponents(Manifest m, Recipe recipe, LinearScheme scheme, WeightPrecision floats) {
+        String rest = floats == WeightPrecision.FP32 ? "fp32" : "fp16 weights cast to fp32";
+        String smooth = switch (recipe.preset().method()) {
+            case RTN -> "";
+            case SMOOTHQUANT -> "; SmoothQuant scales (alpha " + recipe.alpha() + ") folded into LayerNorms / preceding "
+                    + "linears, explicit Mul elsewhere";
+            case AWQ -> "; AWQ scales folded into LayerNorms / preceding linears, explicit Mul elsewhere; clipped weights";
+            case GROUP_AWARE -> "; group-aware SmoothQuant scales folded into LayerNorms / preceding linears, explicit "
+                    + "Mul elsewhere";
+        };
+        Map<String, Manifest.Component> components = new LinkedHashMap<>();
+        boolean all = recipe.scope() == Scope.ALL;
+        String visionCpu = all ? "ViT, Q-Former and projection linears: " + scheme.cpu() + smooth + "; other ops " + rest
+                : rest + " MatMul (not quantized: scope llm)";
+        String visionCuda = all ? "linears: " + scheme.cuda() + "; other ops " + rest : rest + " MatMul";
+        components.put("vision", new Manifest.Component(VariantFiles.VISION, visionCpu, visionCuda));
+        components.put("decoder", new Manifest.Component(VariantFiles.DECODER,
+                "OPT attention and MLP linears: " + scheme.cpu() + smooth + "; embeddings and LM head " + rest,
+                "OPT linears: " + scheme.cuda() + "; embeddings and LM head " + rest));
+        return new Manifest(m.schema(), m.model(), m.variant(), recipe.preset().label(), m.source(), m.method(),
+                m.calibration(), components, m.files(), m.createdAt(), m.toolVersion(), m.quality(), m.latency());
+    }
+}

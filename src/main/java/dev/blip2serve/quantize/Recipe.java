@@ -1,0 +1,168 @@
+package dev.blip2serve.quantize;
+
+import dev.blip2serve.quant.QuantSpec;
+import dev.blip2serve.quant.SmoothQuant;
+import dev.blip2serve.quantize.emit.Int8PerTensorScheme;
+import dev.blip2serve.quantize.emit.Int8PerTokenScheme;
+import dev.blip2serve.quantize.emit.LinearScheme;
+import dev.blip2serve.quantize.emit.NBitsScheme;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A preset with its parameters resolved and checked: alpha, group size, weight bits, scope.
+ *
+ * @param alpha     SmoothQuant alpha (fixed-alpha presets; ignored otherwise)
+ * @param groupSize elements per group along K (grouped presets; 0 otherwise)
+ * @param bits      weight bits
+ * @param clip      AWQ's weight clipping search (AWQ presets; default on)
+ */
+public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope scope, boolean clip) {
+
+    /**
+     * Resolves CLI values (null = the preset's default) and validates them; every problem is an
+     * {@link IllegalArgumentException} with a message for the user.
+     */
+    public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope) {
+        return of(preset, alpha, groupSize, bits, scope, null);
+    }
+
+    /** {@link #of(Preset, Double, Integer, Integer, Scope)} with AWQ clipping switched ({@code clip}, null = default). */
+    public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip) {
+        if (clip != null && preset.method() != Preset.Method.AWQ) {
+            throw new IllegalArgumentException("clipping applies to the AWQ presets (w4a16, w3a16), not " + preset.label());
+        }
+        if (alpha != null) {
+            if (!preset.takesAlpha()) {
+                throw new IllegalArgumentException("--alpha applies to the SmoothQuant presets (w8a8, w8a8-tensor, "
+                        + "w4a4-tensor, w4a4-token, w4a4-g128), not " + preset.label());
+            }
+            if (!(alpha >= 0.0 && alpha <= 1.0)) {
+                throw new IllegalArgumentException("--alpha must be in [0, 1], got " + alpha);
+            }
+        }
+        if (groupSize != null) {
+            if (!preset.grouped()) {
+                throw new IllegalArgumentException("--group-size applies to grouped presets (w4a16*, w3a16*, "
+                        + "w4a4-g128, w4a4-gaware), not " + preset.label());
+            }
+            if (groupSize < QuantSpec.MIN_GROUP_SIZE || Integer.bitCount(groupSize) != 1) {
+                throw new IllegalArgumentException("--group-size must be a power of two >= " + QuantSpec.MIN_GROUP_SIZE
+                        + ", got " + groupSize);
+            }
+        }
+        if (bits != null) {
+            if (bits != 3 && bits != 4 && bits != 8) {
+                throw new IllegalArgumentException("--bits must be 3, 4 or 8, got " + bits);
+            }
+            if (!preset.takesBits() && bits != preset.weightBits()) {
+                throw new IllegalArgumentException("--bits " + bits + " does not fit " + preset.label()
+                        + " (weights are " + preset.weightBits() + "-bit; --bits applies to the weight-only presets)");
+            }
+        }
+        double a = alpha != null ? alpha : Preset.DEFAULT_ALPHA;
+        SmoothQuant.requireAlpha(a);
+        int g = preset.grouped() ? (groupSize != null ? groupSize : Preset.DEFAULT_GROUP_SIZE) : 0;
+        return new Recipe(preset, a, g, bits != null ? bits : preset.weightBits(), scope != null ? scope : Scope.LLM,
+                preset.method() == Preset.Method.AWQ && (clip == null || clip));
+    }
+
+    /** The weight quantizer. */
+    public QuantSpec weightSpec() {
+        boolean sym = preset.symmetricWeights();
+        return switch (preset.weightGranularity()) {
+            case PER_TENSOR -> QuantSpec.perTensor(bits, sym);
+            case PER_CHANNEL -> QuantSpec.perChannel(bits, sym);
+            case GROUP -> QuantSpec.grouped(bits, groupSize, sym);
+        };
+    }
+
+    /** The simulated activation quantizer of W4A4 presets, or null. */
+    public QuantSpec fakeActivationSpec() {
+        return switch (preset.activations()) {
+            case FAKE4_PER_TENSOR -> QuantSpec.perTensor(4, true);
+            case FAKE4_PER_TOKEN -> QuantSpec.perToken(4, true);
+            case FAKE4_PER_GROUP -> QuantSpec.grouped(4, groupSize, true);
+            default -> null;
+        };
+    }
+
+    /** The activation quantizer the searches simulate (int8 per token for w8a8), or null for weight-only. */
+    public QuantSpec searchActivationSpec() {
+        return switch (preset.activations()) {
+            case INT8_PER_TOKEN -> QuantSpec.perToken(8, true);
+            case INT8_PER_TENSOR -> QuantSpec.perTensor(8, false);
+            case FLOAT -> null;
+            default -> fakeActivationSpec();
+        };
+    }
+
+    /** How each quantized linear computes. */
+    public LinearScheme scheme() {
+        return switch (preset.activations()) {
+            case INT8_PER_TOKEN -> new Int8PerTokenScheme();
+            case INT8_PER_TENSOR -> new Int8PerTensorScheme();
+            case FLOAT -> new NBitsScheme(weightSpec(), null);
+            default -> new NBitsScheme(weightSpec(), fakeActivationSpec());
+        };
+    }
+
+    /**
+     * Checks the recipe against a model: every linear in scope must have a K that the group size divides (and,
+     * for MatMulNBits without groups, a block size of at least 16).
+     */
+    public void validate(LinearTopology topology) {
+        for (String linear : topology.linears()) {
+            if (!scope.includes(linear)) {
+                continue;
+            }
+            int k = topology.inFeatures(linear);
+            if (groupSize > 0 && k % groupSize != 0) {
+                throw new IllegalArgumentException("--group-size " + groupSize + " does not divide K = " + k + " of "
+                        + linear + " (scope " + scope.label() + "); largest power of two dividing every K in scope: "
+                        + largestCommonGroup(topology));
+            }
+            if (scheme() instanceof NBitsScheme nb && nb.blockSize(k) < 0) {
+                throw new IllegalArgumentException(linear + ": K = " + k
+                        + " is not a multiple of 16, the smallest MatMulNBits block size");
+            }
+        }
+    }
+
+    private String largestCommonGroup(LinearTopology topology) {
+        for (int g = 1 << 12; g >= QuantSpec.MIN_GROUP_SIZE; g /= 2) {
+            int gg = g;
+            if (topology.linears().stream().filter(scope::includes).allMatch(l -> topology.inFeatures(l) % gg == 0)) {
+                return Integer.toString(g);
+            }
+        }
+        return "none (>= 16)";
+    }
+
+    /** The method's parameters for the manifest. */
+    public Map<String, Object> parameters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("preset", preset.label());
+        m.put("method", preset.method().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        m.put("scope", scope.label());
+        m.put("weight_bits", bits);
+        m.put("weights", weightSpec().label());
+        m.put("symmetric_weights", preset.symmetricWeights());
+        if (groupSize > 0) {
+            m.put("group_size", groupSize);
+        }
+        if (preset.takesAlpha()) {
+            m.put("alpha", alpha);
+        }
+        if (preset.method() == Preset.Method.AWQ) {
+            m.put("clip", clip);
+        }
+        m.put("activations", switch (preset.activations()) {
+            case FLOAT -> "fp32 (weight-only)";
+            case INT8_PER_TOKEN -> "int8-sym-per-token (dynamic, real int8)";
+            case INT8_PER_TENSOR -> "uint8-asym-per-tensor (dynamic, real int8)";
+            default -> fakeActivationSpec().label() + " (dynamic, simulated)";
+        });
+        return m;
+    }
+}

@@ -1,0 +1,27 @@
+package dev.blip2serve.quantize.calibration;
+
+import java.util.Map;
+
+/**
+ * What calibration measured: statistics per tapped tensor and which tensor each linear reads.
+ *
+ * @param set   the calibration set
+ * @param taps  linear name -> tap output name
+ * @param stats tap output name -> statistics
+ */
+public record CalibrationResult(CalibrationSet set, Map<String, String> taps, Map<String, ActivationStats> stats) {
+
+    public CalibrationResult {
+        taps = Map.copyOf(taps);
+        stats = Map.copyOf(stats);
+    }
+
+    /** Statistics of the input of {@code linear}. */
+    public ActivationStats of(String linear) {
+        String tap = taps.get(linear);
+        if (tap == null) {
+            throw new IllegalArgumentException("no calibration statistics for " + linear);
+        }
+        return stats.get(tap);
+    }
+}

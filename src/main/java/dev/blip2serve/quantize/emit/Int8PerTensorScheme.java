@@ -1,0 +1,58 @@
+package dev.blip2serve.quantize.emit;
+
+import dev.blip2serve.onnx.ElementType;
+import dev.blip2serve.onnx.Ops;
+import dev.blip2serve.onnx.Tensors;
+import dev.blip2serve.onnx.Value;
+import dev.blip2serve.quant.MatMulIntegerWeight;
+import dev.blip2serve.quant.QuantSpec;
+import dev.blip2serve.quant.WeightQuantizer;
+
+/**
+ * W8A8 per tensor (the paper's Table 1 setting) with real int8 compute: one int8 symmetric scale for the
+ * weight, one dynamic uint8 asymmetric scale and zero point for the whole activation tensor:
+ * <pre>
+ *   (q, a_scale, a_zp) = DynamicQuantizeLinear(x)
+ *   acc = MatMulInteger(q, W_q [K, N] int8, a_zp)          int32
+ *   y   = Cast(acc, float) * (a_scale * w_scale) + bias
+ * </pre>
+ * ONNX Runtime's CPU optimizer fuses this into {@code DynamicQuantizeMatMul}.
+ */
+public record Int8PerTensorScheme() implements LinearScheme {
+
+    private static final QuantSpec WEIGHTS = QuantSpec.perTensor(8, true);
+
+    @Override
+    public Value emit(EmitContext c, Value x, String name) {
+        int[] nk = c.weightShape(name);
+        int n = nk[0];
+        int k = nk[1];
+        Memo<MatMulIntegerWeight> w = new Memo<>(() ->
+                MatMulIntegerWeight.of(WeightQuantizer.quantize(c.loadWeight(name), n, k, WEIGHTS)), 2);
+        var g = c.graph();
+        Value b = g.initializer(name + ".qweight", Tensors.raw(ElementType.INT8, new long[] {k, n}, () -> w.get().b()));
+        Value ws = g.initializer(name + ".wscale", Tensors.floats(ElementType.FLOAT, new long[0], () -> w.get().scales()));
+        Ops ops = c.ops();
+        Value[] q = QuantOps.dynamicQuantizeLinear(ops, x);
+        Value acc = QuantOps.matMulInteger(ops, q[0], b, q[2], null);
+        Value y = ops.mul(ops.cast(acc, ElementType.FLOAT), ops.mul(q[1], ws));
+        return c.addBias(y, name);
+    }
+
+    @Override
+    public String cpu() {
+        return "DynamicQuantizeLinear (uint8 asymmetric per-tensor activations) + MatMulInteger u8 x s8 -> int32 "
+                + "(CPU int8 GEMM; fused to DynamicQuantizeMatMul), int8 symmetric per-tensor weights";
+    }
+
+    @Override
+    public String cuda() {
+        return "no CUDA kernels for DynamicQuantizeLinear or u8 x s8 MatMulInteger: these nodes fall back to the "
+                + "CPU (not measured)";
+    }
+
+    @Override
+    public String label() {
+        return "int8-sym-per-tensor weights, uint8-asym-per-tensor dynamic activations";
+    }
+}

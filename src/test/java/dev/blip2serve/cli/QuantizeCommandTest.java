@@ -1,0 +1,187 @@
+package dev.blip2serve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.blip2serve.quantize.Preset;
+import dev.blip2serve.testing.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code quantize} as a user runs it: every preset builds on tiny-blip2 (group 16: its K are 32, 64, 128 and
+ * 176) and captions through {@code caption}; shapes-blip2 with the default group of 128; bad parameter
+ * combinations are one-line errors with exit code 2.
+ */
+class QuantizeCommandTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @TempDir
+    static Path tmp;
+
+    static final String CALIB = Fixtures.SHAPES_CALIB.toString();
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static JsonNode manifest(Path variant) {
+        return JsonMapper.builder().build().readTree(variant.resolve("manifest.json").toFile());
+    }
+
+    static List<String> quantizeTiny(Preset p, String... extra) {
+        List<String> args = new ArrayList<>(List.of("quantize", "--checkpoint", Fixtures.TINY.toString(),
+                "--repo", tmp.resolve("repo").toString(), "--model-name", "tiny", "--preset", p.label()));
+        if (p.grouped() && !List.of(extra).contains("--group-size")) {
+            args.addAll(List.of("--group-size", "16"));
+        }
+        if (p.needsCalibration()) {
+            args.addAll(List.of("--calibration", CALIB, "--calibration-limit", "4", "--sample-rows", "64"));
+        }
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    static void assertCaptions(Path variant, Path image) {
+        Run c = cli("caption", "--model", variant.toString(), "--max-new-tokens", "6", "--json", image.toString());
+        assertThat(c.exit()).as(c.err()).isZero();
+        JsonNode line = JsonMapper.builder().build().readTree(c.out().strip());
+        assertThat(line.get("caption").isString()).isTrue();
+        assertThat(line.get("token_ids").size()).isPositive();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Preset.class)
+    void everyPresetBuildsOnTinyAndCaptions(Preset p) {
+        Run r = cli(quantizeTiny(p).toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains(p.label() + ":");
+        Path variant = tmp.resolve("repo/tiny").resolve(p.label());
+        JsonNode m = manifest(variant);
+        assertThat(m.get("precision").asString()).isEqualTo(p.label());
+        JsonNode params = m.get("method").get("parameters");
+        assertThat(params.get("preset").asString()).isEqualTo(p.label());
+        assertThat(params.get("scope").asString()).isEqualTo("llm");
+        assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("OPT");
+        if (p.needsCalibration()) {
+            assertThat(m.get("calibration").get("count").asInt()).isEqualTo(4);
+            assertThat(m.get("calibration").get("sha256").asString()).hasSize(64);
+            assertThat(params.get("searches").size()).isEqualTo(2 * 4); // 2 OPT layers x (qkv, out_proj, fc1, fc2)
+        } else {
+            assertThat(m.get("calibration").isNull()).isTrue();
+        }
+        assertCaptions(variant, Fixtures.TINY.resolve("images/astronaut.png"));
+    }
+
+    @Test
+    void scopeAllQuantizesTheImageSideToo() {
+        for (Preset p : List.of(Preset.W4A16, Preset.W8A8, Preset.W4A4_GAWARE)) {
+            Run r = cli(quantizeTiny(p, "--scope", "all").toArray(String[]::new));
+            assertThat(r.exit()).as(r.err()).isZero();
+            Path variant = tmp.resolve("repo/tiny").resolve(p.label() + "-all");
+            JsonNode m = manifest(variant);
+            assertThat(m.get("components").get("vision").get("cpu").asString()).startsWith("ViT, Q-Former and projection linears");
+            assertThat(m.get("method").get("parameters").get("searches").toString())
+                    .contains("vision.layers.0.mlp.fc2").contains("qformer.layers.0.cross_attn.kv").contains("projection");
+            assertCaptions(variant, Fixtures.TINY.resolve("images/coffee.png"));
+        }
+    }
+
+    @Test
+    void shapesWithTheDefaultGroupOf128StaysCloseToFp32() {
+        Path repo = tmp.resolve("shapes");
+        Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--precision", "fp32");
+        assertThat(c.exit()).as(c.err()).isZero();
+        Run q = cli("quantize", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--preset", "w4a16",
+                "--calibration", CALIB, "--calibration-limit", "32");
+        assertThat(q.exit()).as(q.err()).isZero();
+        JsonNode m = manifest(repo.resolve("shapes-blip2/w4a16"));
+        JsonNode params = m.get("method").get("parameters");
+        assertThat(params.get("group_size").asInt()).isEqualTo(128);
+        for (JsonNode s : params.get("searches")) {
+            assertThat(s.get("loss").asDouble()).as(s.get("group").asString()).isLessThanOrEqualTo(s.get("rtn_loss").asDouble());
+        }
+        assertThat(m.get("files").toString()).contains("decoder.onnx");
+        double[] cider = new double[2];
+        String[] variants = {"fp32", "w4a16"};
+        for (int i = 0; i < 2; i++) {
+            Run e = cli("eval", "--model", repo.resolve("shapes-blip2").resolve(variants[i]).toString(), "--dataset",
+                    Fixtures.SHAPES_EVAL.toString(), "--limit", "20", "--json");
+            assertThat(e.exit()).as(e.err()).isZero();
+            cider[i] = JsonMapper.builder().build().readTree(e.out()).get("cider_d").asDouble();
+        }
+        System.out.printf("shapes-blip2 eval --limit 20: fp32 CIDEr-D %.4f, w4a16 %.4f%n", cider[0], cider[1]);
+        assertThat(cider[1]).isGreaterThan(0.9 * cider[0]);
+    }
+
+    @Test
+    void reproduceWritesThePapersTablesAndTheAcceptanceChecks() throws Exception {
+        Path out = tmp.resolve("results");
+        Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+                Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--calibration-limit", "4",
+                "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("w8a8").contains("w4a4-gaware");
+        String md = java.nio.file.Files.readString(out.resolve("shapes-blip2.md"));
+        assertThat(md).contains("## Table 1", "## Table 2", "## Table 3", "## Acceptance checks",
+                "| w8a8 CIDEr-D >= 0.97 x fp32 |", "| w4a4-gaware CIDEr-D > w4a4-g128 |",
+                "blip2-serve quantize --checkpoint " + Fixtures.SHAPES + " --repo " + out.resolve("repo")
+                        + " --model-name shapes-blip2 --preset w4a4-gaware --calibration " + CALIB + " --calibration-limit 4");
+        JsonNode json = JsonMapper.builder().build().readTree(out.resolve("shapes-blip2.json").toFile());
+        assertThat(json.get("rows").size()).isEqualTo(4);
+        JsonNode fp32 = json.get("rows").get(0);
+        assertThat(fp32.get("variant").asString()).isEqualTo("fp32");
+        assertThat(fp32.get("fidelity_top1").asDouble()).isEqualTo(1.0);
+        assertThat(fp32.get("captions_equal_fp32").asInt()).isEqualTo(4);
+        assertThat(json.get("calibration").get("count").asInt()).isEqualTo(4);
+        assertOneLineError(cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+                Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--variants", "w9a9"), "unknown variant 'w9a9'");
+    }
+
+    static void assertOneLineError(Run r, String... fragments) {
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
+        for (String f : fragments) {
+            assertThat(r.err()).contains(f);
+        }
+    }
+
+    @Test
+    void aGroupSizeThatDoesNotDivideKNamesTheLinear() {
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--group-size", "128").toArray(String[]::new)),
+                "--group-size 128 does not divide K = 64 of lm.layers.0.attn.q_proj", "largest power of two dividing every K in scope: 64");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--scope", "all", "--group-size", "32").toArray(String[]::new)),
+                "does not divide K = 176 of vision.layers.0.mlp.fc2", "dividing every K in scope: 16");
+    }
+
+    @Test
+    void badParametersAreOneLineErrors() {
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--bits", "5").toArray(String[]::new)), "--bits must be 3, 4 or 8, got 5");
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--alpha", "1.5").toArray(String[]::new)), "--alpha must be in [0, 1], got 1.5");
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--alpha", "-0.1").toArray(String[]::new)), "--alpha must be in [0, 1]");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16, "--alpha", "0.5").toArray(String[]::new)), "--alpha applies to the SmoothQuant presets");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--group-size", "100").toArray(String[]::new)), "power of two");
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--bits", "4").toArray(String[]::new)), "--bits 4 does not fit w8a8");
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--group-size", "16").toArray(String[]::new)), "--group-size applies to grouped presets");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--scope", "vision").toArray(String[]::new)), "--scope must be llm or all");
+        assertOneLineError(cli("quantize", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r").toString(),
+                "--preset", "w5a5"), "unknown preset 'w5a5'", Preset.names());
+        assertOneLineError(cli("quantize", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r").toString(),
+                "--preset", "w8a8"), "preset w8a8 needs --calibration");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--calibration", CALIB).toArray(String[]::new)), "takes no --calibration");
+    }
+}

@@ -1,0 +1,57 @@
+package dev.blip2serve.quantize.calibration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.blip2serve.quant.FloatMatrix;
+import org.junit.jupiter.api.Test;
+
+/** Streaming statistics: exact max and mean, a bounded sample spread over the items, in order. */
+class ActivationStatsTest {
+
+    static float[] item(int index, int rows, int k) {
+        float[] x = new float[rows * k];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < k; j++) {
+                x[r * k + j] = (j == 1 ? -1 : 1) * (index * 100 + r + j * 0.5f);
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void maxMeanAndABoundedEvenlySpreadSample() {
+        ActivationStats s = new ActivationStats(2, 10, 4);   // 3 rows per item, at most 10
+        int[] rows = {6, 1, 9, 12};
+        for (int i = 0; i < 4; i++) {
+            s.addItem(item(i, rows[i], 2), rows[i]);
+        }
+        assertThat(s.rows()).isEqualTo(28);
+        assertThat(s.absMax()).containsExactly(311f, 311.5f);
+        double sum0 = 0;
+        for (int i = 0; i < 4; i++) {
+            for (int r = 0; r < rows[i]; r++) {
+                sum0 += i * 100 + r;
+            }
+        }
+        assertThat(s.meanAbs()[0]).isEqualTo((float) (sum0 / 28));
+        FloatMatrix sample = s.sample();
+        assertThat(sample.rows()).isEqualTo(10);
+        // item 0: rows 0, 2, 4 of 6; item 1: its only row; item 2: rows 0, 3, 6; item 3: the 3 rows left
+        float[] firstCol = new float[10];
+        for (int r = 0; r < 10; r++) {
+            firstCol[r] = sample.get(r, 0);
+        }
+        assertThat(firstCol).containsExactly(0, 2, 4, 100, 200, 203, 206, 300, 304, 308);
+    }
+
+    @Test
+    void theSampleIsTheSameForTheSameInput() {
+        ActivationStats a = new ActivationStats(2, 5, 2);
+        ActivationStats b = new ActivationStats(2, 5, 2);
+        for (ActivationStats s : new ActivationStats[] {a, b}) {
+            s.addItem(item(0, 7, 2), 7);
+            s.addItem(item(1, 7, 2), 7);
+        }
+        assertThat(a.sample().data()).containsExactly(b.sample().data());
+    }
+}

@@ -1,0 +1,59 @@
+package dev.blip2serve.quantize.calibration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.blip2serve.blip2.hf.HfBlip2OptWeights;
+import dev.blip2serve.checkpoint.Blip2Config;
+import dev.blip2serve.checkpoint.Checkpoint;
+import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.quantize.LinearTopology;
+import dev.blip2serve.quantize.Scope;
+import dev.blip2serve.testing.Fixtures;
+import dev.blip2serve.tokenizer.OptTokenizer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Calibration taps every linear in scope once per distinct input and sees every row of every item. */
+class CalibratorTest {
+
+    @Test
+    void tapsEveryLinearAndCountsEveryRow() throws Exception {
+        Blip2Config config = Blip2Config.read(Fixtures.TINY);
+        CalibrationSet set = CalibrationSet.read(Fixtures.SHAPES_CALIB, 3);
+        assertThat(set.sha256()).hasSize(64).isNotEqualTo(CalibrationSet.read(Fixtures.SHAPES_CALIB, 2).sha256());
+        List<Long> progress = new ArrayList<>();
+        try (Checkpoint ckpt = Checkpoint.open(Fixtures.TINY)) {
+            var weights = new HfBlip2OptWeights(ckpt, config);
+            LinearTopology topology = LinearTopology.of(config, weights);
+            CalibrationResult r = new Calibrator(Fixtures.TINY, config, weights, 16)
+                    .run(set, Scope.ALL::includes, (step, done, total) -> progress.add(done));
+            assertThat(r.taps().keySet()).containsExactlyInAnyOrderElementsOf(topology.linears());
+            // linears reading one tensor share one tap: one per input group here (tiny-blip2 has one
+            // cross-attention layer; several would share the image embedding's tap)
+            assertThat(new HashSet<>(r.taps().values())).hasSize(topology.groups().size());
+            assertThat(r.taps().get("lm.layers.0.attn.v_proj")).isEqualTo("calib/lm.layers.0.attn.q_proj");
+            assertThat(progress).containsExactly(0L, 1L, 2L, 3L);
+
+            int tokens = 0;
+            try (OptTokenizer tok = OptTokenizer.load(Fixtures.TINY)) {
+                for (CalibrationSet.Item it : set.items()) {
+                    tokens += tok.encode(it.text()).length;
+                }
+            }
+            ActivationStats lm = r.of("lm.layers.1.fc2");
+            assertThat(lm.rows()).isEqualTo(3L * config.numQueryTokens() + tokens);
+            assertThat(lm.k()).isEqualTo(128);
+            assertThat(lm.sample().rows()).isEqualTo(16);
+            assertThat(r.of("vision.layers.0.mlp.fc1").rows()).isEqualTo(3L * config.vision().tokens());
+            float[] relu = lm.absMax();
+            for (float v : relu) {
+                assertThat(v).isGreaterThanOrEqualTo(0f);
+            }
+            ActivationStats llmOnly = new Calibrator(Fixtures.TINY, config, weights, 16)
+                    .run(set, Scope.LLM::includes, ProgressListener.NONE).of("lm.layers.1.fc2");
+            assertThat(llmOnly.absMax()).containsExactly(lm.absMax());
+        }
+    }
+}
