@@ -92,7 +92,7 @@ public class ModelRegistry implements DisposableBean {
                 .description("Requests the variant holds at once (queued + running); one more is refused with 429")
                 .register(meters);
         Gauge.builder("blip2.variant.load.resident.delta", v,
-                        x -> x.loadResidentDeltaBytes() < 0 ? Double.NaN : x.loadResidentDeltaBytes())
+                        x -> x.loadResidentDeltaBytes() == Variant.NOT_MEASURED ? Double.NaN : x.loadResidentDeltaBytes())
                 .tags(tags).baseUnit("bytes")
                 .description("Growth of the process RSS while the variant was opened and warmed up (approximate)")
                 .register(meters);

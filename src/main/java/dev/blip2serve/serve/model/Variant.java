@@ -27,7 +27,11 @@ public final class Variant {
     private final Path dir;
     private final BatchScheduler scheduler;
     private volatile Status status = new Status(VariantState.LOADING, "queued for loading", null, null, null);
-    private volatile long loadResidentDeltaBytes = -1;
+    /** {@link #NOT_MEASURED} until loading measured it; the delta itself may be negative (a GC during loading). */
+    private volatile long loadResidentDeltaBytes = NOT_MEASURED;
+
+    /** Marks a resident-memory delta that was not measured. */
+    public static final long NOT_MEASURED = Long.MIN_VALUE;
 
     public Variant(VariantKey key, Path dir, ServeProperties.Batching batching, DistributionSummary batchSizes) {
         this.key = key;
@@ -68,8 +72,8 @@ public final class Variant {
     }
 
     /**
-     * How much the process's resident memory grew while this variant was opened and warmed up, or -1 when not
-     * measured. An approximation of the variant's native memory: whatever else the process allocated meanwhile
+     * How much the process's resident memory grew while this variant was opened and warmed up (negative when
+     * it shrank), or {@link #NOT_MEASURED}. An approximation of the variant's native memory: whatever else the process allocated meanwhile
      * (requests on other variants, JVM heap growth) is in it too.
      */
     public long loadResidentDeltaBytes() {

@@ -46,6 +46,6 @@ public record VariantView(String model, String precision, String state, String d
                 m == null ? null : m.precision(), m == null ? null : m.method(), m == null ? null : m.calibration(),
                 m == null ? null : m.components(), m == null ? null : m.totalBytes(), m == null ? null : m.quality(),
                 m == null ? null : m.latency(), m == null ? null : m.createdAt(), m == null ? null : m.toolVersion(),
-                v.loadResidentDeltaBytes() < 0 ? null : new Memory(v.loadResidentDeltaBytes()));
+                v.loadResidentDeltaBytes() == Variant.NOT_MEASURED ? null : new Memory(v.loadResidentDeltaBytes()));
     }
 }
