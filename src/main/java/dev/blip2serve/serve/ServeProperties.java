@@ -1,5 +1,6 @@
 package dev.blip2serve.serve;
 
+import dev.blip2serve.runtime.OrtOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -113,7 +114,17 @@ public record ServeProperties(
         }
     }
 
-    /** @param intraOpThreads threads per operator; 0 lets ONNX Runtime use one per core */
-    public record Ort(@DefaultValue("0") int intraOpThreads) {
+    /**
+     * @param intraOpThreads threads per operator; 0 lets ONNX Runtime use one per core
+     * @param cuda           CUDA execution provider (needs the GPU build, {@code -Pgpu}, and CUDA 12 + cuDNN 9)
+     * @param cudaDevice     GPU ordinal
+     */
+    public record Ort(@DefaultValue("0") int intraOpThreads, @DefaultValue("false") boolean cuda,
+                      @DefaultValue("0") int cudaDevice) {
+
+        /** Session options for every variant: CPU, or the CUDA execution provider of the GPU build. */
+        public OrtOptions options() {
+            return new OrtOptions(intraOpThreads, cuda, cudaDevice);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.blip2serve.serve.model;
 
+import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.serve.ServeProperties;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -100,6 +101,21 @@ public class ModelRegistry implements DisposableBean {
                 .description("1 when the variant serves, 0 while loading or after it failed").register(meters);
         Gauge.builder("blip2.model.bytes", v, x -> x.status().manifest() == null ? Double.NaN : x.status().manifest().totalBytes())
                 .tags(tags).baseUnit("bytes").description("Bytes of the variant's files on disk").register(meters);
+    }
+
+    /**
+     * The quality numbers a variant's manifest carries (eval / reproduce write them), one gauge per dataset and
+     * metric: what the dashboards compare across precisions.
+     */
+    public void bindQuality(Variant v, Manifest manifest) {
+        if (manifest.quality() == null) {
+            return;
+        }
+        manifest.quality().forEach((dataset, metrics) -> metrics.forEach((metric, value) ->
+                Gauge.builder("blip2.variant.quality", () -> value)
+                        .tags(Tags.of("model", v.key().model(), "precision", v.key().variant(), "dataset", dataset, "metric", metric))
+                        .description("Quality measured for the variant (from its manifest), e.g. CIDEr-D on an eval set")
+                        .register(meters)));
     }
 
     /**

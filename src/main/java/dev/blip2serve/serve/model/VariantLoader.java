@@ -3,7 +3,6 @@ package dev.blip2serve.serve.model;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.repository.ManifestIo;
 import dev.blip2serve.repository.RepositoryException;
-import dev.blip2serve.runtime.OrtOptions;
 import dev.blip2serve.serve.ServeProperties;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,9 +95,10 @@ public class VariantLoader {
         CaptionModel model = null;
         try {
             manifest = ManifestIo.read(v.dir());
+            registry.bindQuality(v, manifest);
             v.loading(properties.verify() ? "verifying and opening" : "opening");
             long residentBefore = ProcessMemory.residentBytes();
-            model = OrtCaptionModel.open(v.dir(), new OrtOptions(properties.ort().intraOpThreads(), false, 0), properties.verify());
+            model = OrtCaptionModel.open(v.dir(), properties.ort().options(), properties.verify());
             if (properties.warmUp()) {
                 v.loading("warming up");
                 model.warmUp();

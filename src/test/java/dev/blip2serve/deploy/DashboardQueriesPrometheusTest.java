@@ -1,0 +1,334 @@
+package dev.blip2serve.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.blip2serve.serve.ServeApplication;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Every PromQL expression of the shipped Grafana dashboards returns data from a real Prometheus scraping the real
+ * service: Debian's {@code prometheus} on loopback (a free port, a temporary config scraping the service every second,
+ * a temporary TSDB) against the service on a random port with a fresh repository where it builds shapes-blip2 fp32
+ * and fp16. Captions at both precisions (and one undecodable image each, for the error panels) are sent in two rounds,
+ * the second once Prometheus has the first's series, so rates and quantiles have increases to work on. Then each panel
+ * target and query variable is evaluated through {@code /api/v1/query} with Grafana's variables replaced
+ * ({@code $__rate_interval} = 1m, {@code $model}, {@code $precision} = both precisions) until each returns a finite
+ * value, and per precision for the ones grouped by precision. Waits are bounded polls; nothing here times the
+ * service.
+ */
+@SpringBootTest(classes = ServeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+                "blip2.bootstrap-variants=fp32,fp16",
+                "blip2.batching.max-batch=4",
+                "blip2.batching.max-wait=20ms"})
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class DashboardQueriesPrometheusTest {
+
+    private static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
+    private static final List<String> PRECISIONS = List.of("fp32", "fp16");
+    private static final String MODEL = "shapes-blip2";
+    // Bounds on waiting (converting and loading on a busy 2-core CI machine), not latency checks.
+    private static final Duration READY_WITHIN = Duration.ofMinutes(10);
+    private static final Duration SCRAPED_WITHIN = Duration.ofMinutes(2);
+    private static final Duration DATA_WITHIN = Duration.ofMinutes(2);
+
+    private static final Path REPOSITORY = tempDir("blip2-deploy-prom-repo-");
+    private static Process prometheus;
+    private static Path prometheusDir;
+
+    @DynamicPropertySource
+    static void repository(DynamicPropertyRegistry registry) {
+        registry.add("blip2.repository", REPOSITORY::toString);
+    }
+
+    @LocalServerPort
+    int port;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @Test
+    void everyDashboardQueryReturnsDataFromTheRunningService() throws Exception {
+        Path binary = DeployTools.require(DeployTools.onPath("prometheus"), "prometheus (Debian package prometheus)");
+        List<Dashboards.Query> queries = Dashboards.queries();
+        assertThat(queries).hasSizeGreaterThan(10);
+
+        waitUntilBothPrecisionsAreReady();
+        URI prom = startPrometheus(binary);
+
+        byte[] png = Files.readAllBytes(IMAGE);
+        traffic(png);
+        // The series exist in Prometheus before the second round, so that round shows up as increases.
+        poll(SCRAPED_WITHIN, "Prometheus has scraped the first requests", () -> {
+            JsonNode tokens = query(prom, "blip2_generated_tokens_total{model=\"" + MODEL + "\"}");
+            JsonNode errors = query(prom, "blip2_caption_latency_seconds_count{outcome=\"client_error\"}");
+            return precisions(tokens).containsAll(PRECISIONS) && precisions(errors).containsAll(PRECISIONS) ? "" : "not yet";
+        });
+        traffic(png);
+
+        Map<String, String> variables = Map.of("model", MODEL, "precision", "(" + String.join("|", PRECISIONS) + ")",
+                "datasource", "prometheus");
+        // Each query must return data at some poll (rates over 1m fade once the traffic is over).
+        Map<Dashboards.Query, String> missing = new LinkedHashMap<>();
+        queries.forEach(q -> missing.put(q, "not evaluated"));
+        poll(DATA_WITHIN, "every dashboard query returns data", () -> {
+            for (Dashboards.Query q : List.copyOf(missing.keySet())) {
+                String promql = Dashboards.promql(q.expr(), variables);
+                String problem = check(prom, q, promql);
+                if (problem.isEmpty()) {
+                    missing.remove(q);
+                } else {
+                    missing.put(q, promql + "\n    -> " + problem);
+                }
+            }
+            return String.join("\n", missing.entrySet().stream()
+                    .map(e -> e.getKey().dashboard() + " " + e.getKey().where() + ": " + e.getValue()).toList());
+        });
+    }
+
+    /** "" when the query has data: a finite value, for each precision when the series carry one. */
+    private String check(URI prom, Dashboards.Query q, String promql) {
+        if (promql.contains("$")) {
+            return "an unreplaced Grafana variable";
+        }
+        JsonNode result;
+        try {
+            result = query(prom, promql);
+        } catch (AssertionError e) {
+            return e.getMessage();
+        }
+        if (result.isEmpty()) {
+            return "no data";
+        }
+        String label = Dashboards.labelOfVariable(q.expr());
+        if (label != null) {
+            Set<String> values = new TreeSet<>();
+            result.forEach(s -> values.add(s.path("metric").path(label).asString()));
+            values.remove("");
+            return values.isEmpty() ? "no values of the label " + label : "";
+        }
+        Set<String> finiteFor = new TreeSet<>();
+        boolean byPrecision = false;
+        boolean anyFinite = false;
+        for (JsonNode series : result) {
+            double v = Double.parseDouble(series.path("value").get(1).asString());
+            String p = series.path("metric").path("precision").asString();
+            byPrecision |= !p.isEmpty();
+            if (Double.isFinite(v)) {
+                anyFinite = true;
+                finiteFor.add(p);
+            }
+        }
+        if (!anyFinite) {
+            return "no finite value: " + result;
+        }
+        if (byPrecision && !finiteFor.containsAll(PRECISIONS)) {
+            return "no finite value for every precision, only " + finiteFor + ": " + result;
+        }
+        return "";
+    }
+
+    /** Per precision: three captions and one undecodable image (422, outcome client_error). */
+    private void traffic(byte[] png) throws IOException, InterruptedException {
+        for (String precision : PRECISIONS) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r = post("/v1/captions?precision=" + precision + "&max_new_tokens=12", png);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            HttpResponse<String> bad = post("/v1/captions?precision=" + precision,
+                    "not an image".getBytes(StandardCharsets.UTF_8));
+            assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
+        }
+    }
+
+    private HttpResponse<String> post(String path, byte[] body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "image/png").timeout(Duration.ofMinutes(2))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void waitUntilBothPrecisionsAreReady() throws Exception {
+        poll(READY_WITHIN, "the service is ready with fp32 and fp16", () -> {
+            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Set<String> readyPrecisions = new TreeSet<>();
+            for (JsonNode v : Dashboards.JSON.readTree(models).path("variants")) {
+                if (v.path("state").asString().equals("ready")) {
+                    readyPrecisions.add(v.path("precision").asString());
+                }
+            }
+            return ready.statusCode() == 200 && readyPrecisions.containsAll(PRECISIONS) ? "" : "models: " + models;
+        });
+    }
+
+    // ------------------------------------------------------------------ Prometheus
+
+    private URI startPrometheus(Path binary) throws Exception {
+        prometheusDir = tempDir("blip2-deploy-prometheus-");
+        int promPort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            promPort = s.getLocalPort();
+        }
+        Path config = prometheusDir.resolve("prometheus.yml");
+        Files.writeString(config, """
+                global:
+                  scrape_interval: 1s
+                  evaluation_interval: 1s
+                scrape_configs:
+                  - job_name: blip2-serve
+                    metrics_path: /actuator/prometheus
+                    scrape_interval: 1s
+                    scrape_timeout: 1s
+                    static_configs:
+                      - targets: ["127.0.0.1:%d"]
+                """.formatted(port));
+        Path log = prometheusDir.resolve("prometheus.log");
+        prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + prometheusDir.resolve("data"),
+                "--web.listen-address=127.0.0.1:" + promPort, "--log.level=warn")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        URI prom = URI.create("http://127.0.0.1:" + promPort);
+        poll(Duration.ofMinutes(1), "Prometheus is ready", () -> {
+            if (!prometheus.isAlive()) {
+                fail("prometheus exited " + prometheus.exitValue() + ":\n" + Files.readString(log));
+            }
+            try {
+                int status = http.send(HttpRequest.newBuilder(prom.resolve("/-/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                return status == 200 ? "" : "status " + status;
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        // The service's target is up (a scrape succeeded) before any traffic.
+        poll(Duration.ofMinutes(1), "Prometheus scrapes the service", () -> {
+            JsonNode up = query(prom, "up{job=\"blip2-serve\"}");
+            return !up.isEmpty() && up.get(0).path("value").get(1).asString().equals("1") ? "" : "up: " + up;
+        });
+        return prom;
+    }
+
+    /** The result vector of an instant query; fails on an error answer (a PromQL syntax error, say). */
+    private JsonNode query(URI prom, String promql) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(prom.resolve("/api/v1/query?query="
+                            + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode body = Dashboards.JSON.readTree(r.body());
+            if (r.statusCode() != 200 || !body.path("status").asString().equals("success")) {
+                throw new AssertionError("query failed (" + r.statusCode() + "): " + r.body());
+            }
+            JsonNode data = body.path("data");
+            assertThat(data.path("resultType").asString()).as(promql).isEqualTo("vector");
+            return data.path("result");
+        } catch (IOException e) {
+            throw new AssertionError("query failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Set<String> precisions(JsonNode result) {
+        Set<String> found = new TreeSet<>();
+        result.forEach(s -> found.add(s.path("metric").path("precision").asString()));
+        return found;
+    }
+
+    @AfterAll
+    static void stopPrometheus() throws InterruptedException {
+        if (prometheus != null) {
+            prometheus.destroy();
+            if (!prometheus.waitFor(30, TimeUnit.SECONDS)) {
+                prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        if (prometheusDir != null) {
+            deleteTree(prometheusDir);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    interface Probe {
+        /** "" when done, else why not yet. */
+        String check() throws Exception;
+    }
+
+    private static void poll(Duration within, String what, Probe probe) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        String last;
+        while (true) {
+            last = probe.check();
+            if (last.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("not within " + within + ": " + what + "\n" + last + prometheusLogTail());
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static String prometheusLogTail() {
+        try {
+            if (prometheusDir != null && Files.exists(prometheusDir.resolve("prometheus.log"))) {
+                List<String> lines = Files.readAllLines(prometheusDir.resolve("prometheus.log"));
+                return "\nprometheus log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+            }
+        } catch (IOException e) {
+            // only a diagnostic
+        }
+        return "";
+    }
+
+    private static Path tempDir(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            List<Path> paths = new ArrayList<>(all.sorted(Comparator.reverseOrder()).toList());
+            paths.forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
