@@ -19,18 +19,7 @@ public final class Tensors {
         if (type != ElementType.FLOAT && type != ElementType.FLOAT16) {
             throw new IllegalArgumentException("float data cannot be stored as " + type);
         }
-        long[] dims = shape.clone();
-        return new TensorData() {
-            @Override
-            public ElementType type() {
-                return type;
-            }
-
-            @Override
-            public long[] shape() {
-                return dims.clone();
-            }
-
+        return new Lazy(type, shape) {
             @Override
             public void writeTo(OutputStream out) throws IOException {
                 float[] v = data.get();
@@ -54,22 +43,11 @@ public final class Tensors {
 
     /** int64 data. */
     public static TensorData int64(long[] shape, long... data) {
-        long[] dims = shape.clone();
         long[] vals = data.clone();
-        if (vals.length != elementCount(dims)) {
-            throw new IllegalArgumentException("int64 data has " + vals.length + " elements, shape needs " + elementCount(dims));
+        if (vals.length != elementCount(shape)) {
+            throw new IllegalArgumentException("int64 data has " + vals.length + " elements, shape needs " + elementCount(shape));
         }
-        return new TensorData() {
-            @Override
-            public ElementType type() {
-                return ElementType.INT64;
-            }
-
-            @Override
-            public long[] shape() {
-                return dims.clone();
-            }
-
+        return new Lazy(ElementType.INT64, shape) {
             @Override
             public void writeTo(OutputStream out) throws IOException {
                 ByteBuffer b = ByteBuffer.allocate(vals.length * 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -88,18 +66,7 @@ public final class Tensors {
 
     /** Bytes already in ONNX raw layout (e.g. packed 4-bit weights), produced lazily. */
     public static TensorData raw(ElementType type, long[] shape, Supplier<byte[]> data) {
-        long[] dims = shape.clone();
-        return new TensorData() {
-            @Override
-            public ElementType type() {
-                return type;
-            }
-
-            @Override
-            public long[] shape() {
-                return dims.clone();
-            }
-
+        return new Lazy(type, shape) {
             @Override
             public void writeTo(OutputStream out) throws IOException {
                 byte[] v = data.get();
@@ -109,6 +76,27 @@ public final class Tensors {
                 out.write(v);
             }
         };
+    }
+
+    /** Type and dimensions; subclasses say how the bytes are produced. */
+    private abstract static class Lazy implements TensorData {
+        final ElementType type;
+        final long[] dims;
+
+        Lazy(ElementType type, long[] shape) {
+            this.type = type;
+            this.dims = shape.clone();
+        }
+
+        @Override
+        public ElementType type() {
+            return type;
+        }
+
+        @Override
+        public long[] shape() {
+            return dims.clone();
+        }
     }
 
     static long elementCount(long[] shape) {
