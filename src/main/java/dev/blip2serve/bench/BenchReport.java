@@ -22,12 +22,19 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         return bytesPerToken / bandwidth * 1000;
     }
 
-    /** Ratios between variants of this run: name -> value; only those whose variants were measured. */
+    /** Ratios between variants of this run at batch 1 against fp32, and batch 8 over batch 1 per variant. */
     public Map<String, Double> ratios() {
         Map<String, Double> r = new LinkedHashMap<>();
         figures("fp32", 1).ifPresent(fp32 -> {
-            figures("w4a16", 1).ifPresent(w -> r.put("fp32_over_w4a16_ms_per_token", fp32.perTokenMs() / w.perTokenMs()));
-            figures("w8a8", 1).ifPresent(w -> r.put("fp32_over_w8a8_vision_ms", fp32.visionMs() / w.visionMs()));
+            for (CaptionBenchmark.VariantFigures v : variants) {
+                if (v.variant().equals("fp32")) {
+                    continue;
+                }
+                find(v, 1).ifPresent(w -> {
+                    r.put("fp32_over_" + v.variant() + "_ms_per_token", fp32.perTokenMs() / w.perTokenMs());
+                    r.put("fp32_over_" + v.variant() + "_vision_ms", fp32.visionMs() / w.visionMs());
+                });
+            }
         });
         for (CaptionBenchmark.VariantFigures v : variants) {
             var one = find(v, 1);

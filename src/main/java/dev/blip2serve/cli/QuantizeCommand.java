@@ -62,6 +62,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--no-clip", description = "AWQ presets: skip the weight clipping search")
     boolean noClip;
 
+    @Option(names = "--cpu-accuracy-level", paramLabel = "L",
+            description = "weight-only presets: MatMulNBits accuracy_level; 0 = fp32 activations (default), "
+                    + "4 = int8 activations per block inside ONNX Runtime's CPU kernel (W4A8 compute, faster)")
+    Integer cpuAccuracyLevel;
+
     @Option(names = "--scope", paramLabel = "llm|all", description = "llm: the language model only (default); all: vision + Q-Former + projection too")
     String scope;
 
@@ -89,7 +94,7 @@ final class QuantizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Preset p = Preset.parse(preset);
         Scope s = scope == null ? null : Scope.parse(scope);
-        Recipe recipe = Recipe.of(p, alpha, groupSize, bits, s, noClip ? Boolean.FALSE : null);
+        Recipe recipe = Recipe.of(p, alpha, groupSize, bits, s, noClip ? Boolean.FALSE : null, cpuAccuracyLevel);
         WeightPrecision floats = switch (floatWeights.toLowerCase(Locale.ROOT)) {
             case "fp32" -> WeightPrecision.FP32;
             case "fp16" -> WeightPrecision.FP16;

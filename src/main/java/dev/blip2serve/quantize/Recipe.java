@@ -16,8 +16,10 @@ import java.util.Map;
  * @param groupSize elements per group along K (grouped presets; 0 otherwise)
  * @param bits      weight bits
  * @param clip      AWQ's weight clipping search (AWQ presets; default on)
+ * @param cpuAccuracyLevel MatMulNBits {@code accuracy_level} of the weight-only presets: 0 keeps fp32 activations;
+ *                  4 lets ONNX Runtime's CPU kernel quantize activations to int8 per block (W4A8 compute, faster)
  */
-public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope scope, boolean clip) {
+public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope scope, boolean clip, int cpuAccuracyLevel) {
 
     /**
      * Resolves CLI values (null = the preset's default) and validates them; every problem is an
@@ -29,6 +31,22 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
 
     /** {@link #of(Preset, Double, Integer, Integer, Scope)} with AWQ clipping switched ({@code clip}, null = default). */
     public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip) {
+        return of(preset, alpha, groupSize, bits, scope, clip, null);
+    }
+
+    /** ... and the MatMulNBits CPU accuracy level of the weight-only presets (null = 0, fp32 activations). */
+    public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip,
+                            Integer cpuAccuracyLevel) {
+        if (cpuAccuracyLevel != null) {
+            if (preset.activations() != Preset.Activations.FLOAT) {
+                throw new IllegalArgumentException("--cpu-accuracy-level applies to the weight-only presets (w4a16*, w3a16*), not "
+                        + preset.label());
+            }
+            if (cpuAccuracyLevel != 0 && cpuAccuracyLevel != 4) {
+                throw new IllegalArgumentException("--cpu-accuracy-level must be 0 (fp32 activations) or 4 (int8 activations per block), got "
+                        + cpuAccuracyLevel);
+            }
+        }
         if (clip != null && preset.method() != Preset.Method.AWQ) {
             throw new IllegalArgumentException("clipping applies to the AWQ presets (w4a16, w3a16), not " + preset.label());
         }
@@ -64,7 +82,7 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
         SmoothQuant.requireAlpha(a);
         int g = preset.grouped() ? (groupSize != null ? groupSize : Preset.DEFAULT_GROUP_SIZE) : 0;
         return new Recipe(preset, a, g, bits != null ? bits : preset.weightBits(), scope != null ? scope : Scope.LLM,
-                preset.method() == Preset.Method.AWQ && (clip == null || clip));
+                preset.method() == Preset.Method.AWQ && (clip == null || clip), cpuAccuracyLevel != null ? cpuAccuracyLevel : 0);
     }
 
     /** The weight quantizer. */
@@ -102,8 +120,8 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
         return switch (preset.activations()) {
             case INT8_PER_TOKEN -> new Int8PerTokenScheme();
             case INT8_PER_TENSOR -> new Int8PerTensorScheme();
-            case FLOAT -> new NBitsScheme(weightSpec(), null);
-            default -> new NBitsScheme(weightSpec(), fakeActivationSpec());
+            case FLOAT -> new NBitsScheme(weightSpec(), null, cpuAccuracyLevel);
+            default -> new NBitsScheme(weightSpec(), fakeActivationSpec(), 0);
         };
     }
 
@@ -157,8 +175,11 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
         if (preset.method() == Preset.Method.AWQ) {
             m.put("clip", clip);
         }
+        if (cpuAccuracyLevel != 0) {
+            m.put("cpu_accuracy_level", cpuAccuracyLevel);
+        }
         m.put("activations", switch (preset.activations()) {
-            case FLOAT -> "fp32 (weight-only)";
+            case FLOAT -> cpuAccuracyLevel == 4 ? "fp32; int8 per block inside the CPU kernel (accuracy_level 4)" : "fp32 (weight-only)";
             case INT8_PER_TOKEN -> "int8-sym-per-token (dynamic, real int8)";
             case INT8_PER_TENSOR -> "uint8-asym-per-tensor (dynamic, real int8)";
             default -> fakeActivationSpec().label() + " (dynamic, simulated)";

@@ -1,6 +1,7 @@
 package dev.blip2serve.quantize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.blip2serve.blip2.GraphWeights;
 import dev.blip2serve.blip2.WeightPrecision;
@@ -126,7 +127,7 @@ class QuantizedOpsTest {
         };
         OneLinear lin = new OneLinear(bits * 31L + which.hashCode());
         float[] x = input(7);
-        NBitsScheme scheme = new NBitsScheme(spec, null);
+        NBitsScheme scheme = new NBitsScheme(spec, null, 0);
         float[] got = runScheme(scheme, lin, x);
         // the weight the op sees, unpacked from the bytes the graph holds
         MatMulNBitsWeight nb = scheme.pack(lin.w, N, K, scheme.blockSize(K));
@@ -136,6 +137,23 @@ class QuantizedOpsTest {
         float err = Fixtures.maxAbsDiff(got, want) / Math.max(1f, maxAbs(want));
         System.out.printf("MatMulNBits %s: max relative error %.3g%n", which, err);
         assertThat(err).isLessThan(1e-5f);
+    }
+
+    @Test
+    void accuracyLevel4KeepsWeightsAndQuantizesActivationsToInt8() throws Exception {
+        QuantSpec spec = QuantSpec.grouped(4, 16, false);
+        OneLinear lin = new OneLinear(41);
+        float[] x = input(13);
+        NBitsScheme fp32 = new NBitsScheme(spec, null, 0);
+        NBitsScheme int8 = new NBitsScheme(spec, null, 4);
+        float[] exact = runScheme(fp32, lin, x);
+        float[] fast = runScheme(int8, lin, x);
+        float err = Fixtures.maxAbsDiff(fast, exact) / Math.max(1f, maxAbs(exact));
+        System.out.printf("MatMulNBits accuracy_level 4 vs 0: max relative difference %.3g%n", err);
+        // int8 activations per block: about 1/127 of each block's range, far from the 4-bit weight error
+        assertThat(err).isGreaterThan(0f).isLessThan(3e-2f);
+        assertThat(int8.cpu()).contains("accuracy_level 4");
+        assertThatThrownBy(() -> new NBitsScheme(spec, null, 2)).hasMessageContaining("accuracy_level");
     }
 
     @Test
@@ -203,7 +221,7 @@ class QuantizedOpsTest {
         float[] x = input(19);
         QuantSpec w = QuantSpec.grouped(4, 16, true);
         QuantSpec a = QuantSpec.grouped(4, 16, true);
-        float[] got = runScheme(new NBitsScheme(w, a), lin, x);
+        float[] got = runScheme(new NBitsScheme(w, a, 0), lin, x);
         float[] want = reference(ActivationQuantizer.fakeQuantized(x, B * S, K, a), WeightQuantizer.fakeQuantized(lin.w, N, K, w), lin.b);
         assertThat(Fixtures.maxAbsDiff(got, want) / Math.max(1f, maxAbs(want))).isLessThan(1e-5f);
     }

@@ -17,10 +17,15 @@ import dev.blip2serve.quant.WeightQuantizer;
  *
  * @param weights     weight quantizer: 3, 4 or 8 bits; GROUP, PER_CHANNEL or PER_TENSOR
  * @param activations simulated activation quantizer, or null for float activations (W4A16)
+ * @param cpuAccuracyLevel MatMulNBits {@code accuracy_level}: 0 = fp32 activations; 4 = the CPU kernel quantizes
+ *                    them to int8 per block (W4A8 compute; CUDA ignores it)
  */
-public record NBitsScheme(QuantSpec weights, QuantSpec activations) implements LinearScheme {
+public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccuracyLevel) implements LinearScheme {
 
     public NBitsScheme {
+        if (cpuAccuracyLevel != 0 && cpuAccuracyLevel != 4) {
+            throw new IllegalArgumentException("accuracy_level must be 0 or 4, got " + cpuAccuracyLevel);
+        }
         if (weights.granularity() == QuantSpec.Granularity.PER_TOKEN) {
             throw new IllegalArgumentException("weights are quantized per tensor, channel or group");
         }
@@ -68,7 +73,7 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations) implements L
         Value zp = zeros ? g.initializer(name + ".wzeros", Tensors.raw(ElementType.UINT8,
                 new long[] {n, (blocks * bits + 7) / 8}, () -> packed.get().zeroPointsOrDefault())) : null;
         Value in = activations == null ? x : QuantOps.fakeQuantize(c.ops(), x, activations, k);
-        return c.addBias(QuantOps.matMulNBits(c.ops(), in, b, scales, zp, k, n, bits, block), name);
+        return c.addBias(QuantOps.matMulNBits(c.ops(), in, b, scales, zp, k, n, bits, block, cpuAccuracyLevel), name);
     }
 
     /** ORT's default zero point is 2^(bits-1): symmetric 4- and 8-bit weights need none, 3-bit and asymmetric do. */
@@ -106,7 +111,9 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations) implements L
 
     @Override
     public String cpu() {
-        String w = "MatMulNBits (" + weightWords() + ", fp32 accumulate; accuracy_level 0)";
+        String w = cpuAccuracyLevel == 4
+                ? "MatMulNBits (" + weightWords() + "; accuracy_level 4: activations quantized to int8 per block inside the kernel, int32 accumulate)"
+                : "MatMulNBits (" + weightWords() + ", fp32 accumulate; accuracy_level 0)";
         return activations == null ? w
                 : "simulated " + actWords() + " activations (quantize-dequantize in the graph, fp32) into " + w
                 + "; no runtime has W4A4 kernels";

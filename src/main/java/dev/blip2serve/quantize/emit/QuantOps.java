@@ -19,14 +19,20 @@ public final class QuantOps {
     private QuantOps() {
     }
 
-    /** {@code com.microsoft::MatMulNBits}: {@code Y [.., N] = A [.., K] · dequant(B)^T}; zero points may be null. */
+    /**
+     * {@code com.microsoft::MatMulNBits}: {@code Y [.., N] = A [.., K] · dequant(B)^T}; zero points may be null;
+     * {@code accuracyLevel} 0 leaves the attribute out (fp32 compute).
+     */
     public static Value matMulNBits(Ops ops, Value a, Value b, Value scales, Value zeroPoints, int k, int n, int bits,
-                                    int blockSize) {
+                                    int blockSize, int accuracyLevel) {
         Map<String, Object> attrs = new LinkedHashMap<>();
         attrs.put("K", (long) k);
         attrs.put("N", (long) n);
         attrs.put("bits", (long) bits);
         attrs.put("block_size", (long) blockSize);
+        if (accuracyLevel != 0) {
+            attrs.put("accuracy_level", (long) accuracyLevel);
+        }
         return zeroPoints == null
                 ? ops.contrib("MatMulNBits", attrs, a, b, scales)
                 : ops.contrib("MatMulNBits", attrs, a, b, scales, zeroPoints);
