@@ -4,6 +4,11 @@ import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.eval.EvalDataset;
 import dev.blip2serve.eval.EvalRunner;
 import dev.blip2serve.eval.metrics.CaptionMetricsReport;
+import dev.blip2serve.eval.spice.CachedSceneGraphParser;
+import dev.blip2serve.eval.spice.CoreNlpSceneGraphParser;
+import dev.blip2serve.eval.spice.Spice;
+import dev.blip2serve.eval.spice.SpiceReport;
+import dev.blip2serve.eval.spice.WordNetSynonyms;
 import dev.blip2serve.runtime.OrtOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -23,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** {@code eval}: caption a dataset with a variant and score it. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Caption every item of a dataset (and answer its question), print CIDEr-D, BLEU-1..4, ROUGE-L, exact match, QA accuracy, latency and size.")
+        description = "Caption every item of a dataset (and answer its question), print CIDEr-D, SPICE, BLEU-1..4, ROUGE-L, exact match, QA accuracy, latency and size.")
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
@@ -50,6 +55,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE", description = "write every caption and answer to this JSON file")
     Path output;
 
+    @Option(names = "--spice", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "score SPICE too (CoreNLP + WordNet, loaded only for this; default: ${DEFAULT-VALUE})")
+    boolean spice;
+
+    @Option(names = "--spice-cache", paramLabel = "FILE",
+            description = "SPICE tuple cache (default: ~/.cache/blip2-serve/spice-cache.jsonl)")
+    Path spiceCache;
+
     @Mixin
     GenerationOptions generation;
 
@@ -68,6 +81,9 @@ final class EvalCommand implements Callable<Integer> {
                     generation.params(m, answerMaxNewTokens), done -> bar.progress("eval", done, n));
             bar.finishLine();
             Map<String, Object> report = report(m, r);
+            if (spice) {
+                addSpice(report, data, r, err);
+            }
             JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
             if (output != null) {
                 Files.writeString(output, mapper.writeValueAsString(Map.of("report", report, "items", r.results())));
@@ -79,6 +95,37 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** SPICE beside CIDEr-D; a SPICE that cannot run (no models jar) is a warning, not a lost eval. */
+    private void addSpice(Map<String, Object> report, EvalDataset data, EvalRunner.Report r, PrintWriter err) {
+        Map<String, List<String>> refs = new LinkedHashMap<>();
+        data.items().forEach(i -> refs.put(i.id(), i.references()));
+        Map<String, String> captions = new LinkedHashMap<>();
+        r.results().forEach(i -> captions.put(i.id(), i.caption()));
+        try {
+            CachedSceneGraphParser parser = new CachedSceneGraphParser(new CoreNlpSceneGraphParser(
+                    Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()))),
+                    spiceCache != null ? spiceCache : Spice.defaultCacheFile());
+            Spice s = new Spice(parser, WordNetSynonyms.withHypernyms());
+            long t0 = System.nanoTime();
+            SpiceReport sr = s.score(refs, captions);
+            Map<String, Object> ordered = new LinkedHashMap<>();
+            report.forEach((k, v) -> {
+                ordered.put(k, v);
+                if (k.equals("cider_d")) {
+                    ordered.put("spice", sr.spice());
+                }
+            });
+            ordered.put("spice_ms", (System.nanoTime() - t0) / 1_000_000);
+            report.clear();
+            report.putAll(ordered);
+            if (parser.writeError() != null) {
+                err.println("warning: " + parser.writeError());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            err.println("warning: SPICE not computed: " + e.getMessage());
+        }
     }
 
     private Map<String, Object> report(Blip2Model m, EvalRunner.Report r) {

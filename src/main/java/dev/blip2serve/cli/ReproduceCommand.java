@@ -1,12 +1,16 @@
 package dev.blip2serve.cli;
 
 import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.eval.EvalDataset;
+import dev.blip2serve.eval.spice.Spice;
 import dev.blip2serve.quantize.reproduce.Reproduce;
 import dev.blip2serve.quantize.reproduce.Row;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +53,9 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--fidelity-items", defaultValue = "300", paramLabel = "N", description = "items of the teacher-forced comparison with fp32 (default: ${DEFAULT-VALUE})")
     int fidelityItems;
 
+    @Option(names = "--no-spice", description = "do not score SPICE (it loads CoreNLP and WordNet)")
+    boolean noSpice;
+
     @Option(names = "--variants", split = ",", paramLabel = "V[,V]", description = "only these rows (fp32 is always built)")
     List<String> variants;
 
@@ -90,12 +97,41 @@ final class ReproduceCommand implements Callable<Integer> {
         bar.finishLine();
         PrintWriter o = spec.commandLine().getOut();
         double fp32 = measured.getFirst().report().metrics().ciderD().corpus();
+        Map<String, Double> spice = spice(measured, err);
         for (Reproduce.Measured m : measured) {
-            o.printf("%-14s CIDEr-D %.4f (%.3f x fp32)  top-1 %.4f  %s%n", m.row().variant(),
+            Double sp = spice.get(m.row().variant());
+            o.printf("%-14s CIDEr-D %.4f (%.3f x fp32)  SPICE %s  top-1 %.4f  %s%n", m.row().variant(),
                     m.report().metrics().ciderD().corpus(), m.report().metrics().ciderD().corpus() / fp32,
-                    m.fidelity().top1(), ProgressBar.bytes(m.report().variantBytes()));
+                    sp == null ? "-" : String.format("%.4f", sp), m.fidelity().top1(),
+                    ProgressBar.bytes(m.report().variantBytes()));
         }
         o.println("wrote " + out.resolve(model + ".md") + " and " + out.resolve(model + ".json"));
         return 0;
+    }
+
+    /**
+     * SPICE of every variant's captions (CoreNLP + WordNet, loaded only here; tuples cached in
+     * ~/.cache/blip2-serve/spice-cache.jsonl, so the references and repeated captions parse once); empty with a
+     * warning when SPICE cannot run (no CoreNLP models jar: see docs/SPICE.md).
+     */
+    private Map<String, Double> spice(List<Reproduce.Measured> measured, PrintWriter err) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (noSpice) {
+            return out;
+        }
+        try {
+            EvalDataset data = EvalDataset.read(dataset, limit);
+            Map<String, List<String>> refs = new LinkedHashMap<>();
+            data.items().forEach(i -> refs.put(i.id(), i.references()));
+            Spice s = Spice.standard(Spice.defaultCacheFile());
+            for (Reproduce.Measured m : measured) {
+                Map<String, String> captions = new LinkedHashMap<>();
+                m.report().results().forEach(i -> captions.put(i.id(), i.caption()));
+                out.put(m.row().variant(), s.score(refs, captions).spice());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            err.println("warning: SPICE not computed: " + e.getMessage());
+        }
+        return out;
     }
 }

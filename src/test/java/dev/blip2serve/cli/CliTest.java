@@ -146,7 +146,8 @@ class CliTest {
         Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", shapes.toString(), "--precision", "fp32");
         assertThat(c.exit()).as(c.err()).isZero();
         Run r = cli("eval", "--model", shapes.resolve("shapes-blip2/fp32").toString(), "--dataset", Fixtures.SHAPES_EVAL.toString(),
-                "--limit", "8", "--json", "--output", tmp.resolve("captions.json").toString());
+                "--limit", "8", "--json", "--output", tmp.resolve("captions.json").toString(),
+                "--spice-cache", tmp.resolve("spice-cache.jsonl").toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode report = JsonMapper.builder().build().readTree(r.out());
         for (String key : List.of("cider_d", "bleu_1", "bleu_4", "rouge_l", "exact_match", "qa_accuracy",

@@ -132,7 +132,7 @@ class QuantizeCommandTest {
         Path out = tmp.resolve("results");
         Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--calibration-limit", "4",
-                "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware");
+                "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware", "--no-spice");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("w8a8").contains("w4a4-gaware");
         String md = java.nio.file.Files.readString(out.resolve("shapes-blip2.md"));
