@@ -127,7 +127,9 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccur
 
     @Override
     public String label() {
-        return weights.label() + " weights, " + (activations == null ? "fp32" : actWords() + " simulated") + " activations";
+        String acts = activations != null ? actWords() + " simulated"
+                : cpuAccuracyLevel == 4 ? "fp32 (int8 per block inside the CPU kernel)" : "fp32";
+        return weights.label() + " weights, " + acts + " activations";
     }
 
     private String weightWords() {
