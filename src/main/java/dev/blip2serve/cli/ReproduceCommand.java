@@ -1,16 +1,13 @@
 package dev.blip2serve.cli;
 
 import dev.blip2serve.convert.ProgressListener;
-import dev.blip2serve.eval.EvalDataset;
 import dev.blip2serve.eval.spice.Spice;
 import dev.blip2serve.quantize.reproduce.Reproduce;
 import dev.blip2serve.quantize.reproduce.Row;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,16 +90,16 @@ final class ReproduceCommand implements Callable<Integer> {
         };
         String command = "blip2-serve " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         List<Reproduce.Measured> measured = Reproduce.run(new Reproduce.Request(checkpoint, calibration, dataset, out,
-                repo != null ? repo : out.resolve("repo"), model, rows, limit, calibrationLimit, fidelityItems, command), progress);
+                repo != null ? repo : out.resolve("repo"), model, rows, limit, calibrationLimit, fidelityItems, command,
+                spiceScorer(err)), progress);
         bar.finishLine();
         PrintWriter o = spec.commandLine().getOut();
         double fp32 = measured.getFirst().report().metrics().ciderD().corpus();
-        Map<String, Double> spice = spice(measured, err);
         for (Reproduce.Measured m : measured) {
-            Double sp = spice.get(m.row().variant());
+            double sp = m.spice();
             o.printf("%-14s CIDEr-D %.4f (%.3f x fp32)  SPICE %s  top-1 %.4f  %s%n", m.row().variant(),
                     m.report().metrics().ciderD().corpus(), m.report().metrics().ciderD().corpus() / fp32,
-                    sp == null ? "-" : String.format("%.4f", sp), m.fidelity().top1(),
+                    Double.isNaN(sp) ? "-" : String.format("%.4f", sp), m.fidelity().top1(),
                     ProgressBar.bytes(m.report().variantBytes()));
         }
         o.println("wrote " + out.resolve(model + ".md") + " and " + out.resolve(model + ".json"));
@@ -110,28 +107,30 @@ final class ReproduceCommand implements Callable<Integer> {
     }
 
     /**
-     * SPICE of every variant's captions (CoreNLP + WordNet, loaded only here; tuples cached in
-     * ~/.cache/blip2-serve/spice-cache.jsonl, so the references and repeated captions parse once); empty with a
-     * warning when SPICE cannot run (no CoreNLP models jar: see docs/SPICE.md).
+     * SPICE per variant (CoreNLP + WordNet, loaded on the first call only; tuples cached in
+     * ~/.cache/blip2-serve/spice-cache.jsonl, so references and repeated captions parse once); NaN with one warning
+     * when SPICE cannot run (no CoreNLP models jar on the class path: see docs/SPICE.md).
      */
-    private Map<String, Double> spice(List<Reproduce.Measured> measured, PrintWriter err) {
-        Map<String, Double> out = new LinkedHashMap<>();
+    private Reproduce.CaptionScorer spiceScorer(PrintWriter err) {
         if (noSpice) {
-            return out;
+            return null;
         }
-        try {
-            EvalDataset data = EvalDataset.read(dataset, limit);
-            Map<String, List<String>> refs = new LinkedHashMap<>();
-            data.items().forEach(i -> refs.put(i.id(), i.references()));
-            Spice s = Spice.standard(Spice.defaultCacheFile());
-            for (Reproduce.Measured m : measured) {
-                Map<String, String> captions = new LinkedHashMap<>();
-                m.report().results().forEach(i -> captions.put(i.id(), i.caption()));
-                out.put(m.row().variant(), s.score(refs, captions).spice());
+        Spice[] scorer = new Spice[1];
+        boolean[] failed = new boolean[1];
+        return (refs, captions) -> {
+            if (failed[0]) {
+                return Double.NaN;
             }
-        } catch (RuntimeException | LinkageError e) {
-            err.println("warning: SPICE not computed: " + e.getMessage());
-        }
-        return out;
+            try {
+                if (scorer[0] == null) {
+                    scorer[0] = Spice.standard(Spice.defaultCacheFile());
+                }
+                return scorer[0].score(refs, captions).spice();
+            } catch (RuntimeException | LinkageError e) {
+                failed[0] = true;
+                err.println("warning: SPICE not computed: " + e.getMessage());
+                return Double.NaN;
+            }
+        };
     }
 }

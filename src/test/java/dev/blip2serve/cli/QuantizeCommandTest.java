@@ -132,10 +132,11 @@ class QuantizeCommandTest {
         Path out = tmp.resolve("results");
         Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--calibration-limit", "4",
-                "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware", "--no-spice");
+                "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("w8a8").contains("w4a4-gaware");
         String md = java.nio.file.Files.readString(out.resolve("shapes-blip2.md"));
+        assertThat(md).contains("| CIDEr-D | × fp32 | SPICE |");
         assertThat(md).contains("## Table 1", "## Table 2", "## Table 3", "## Acceptance checks",
                 "| w8a8 CIDEr-D >= 0.97 x fp32 |", "| w4a4-gaware CIDEr-D > w4a4-g128 |",
                 "blip2-serve quantize --checkpoint " + Fixtures.SHAPES + " --repo " + out.resolve("repo")

@@ -36,14 +36,23 @@ public final class Reproduce {
      * @param calibrationLimit first N calibration items (0 = all)
      * @param fidelityItems    items of the fidelity measure (the first N of the dataset)
      * @param commandLine      the command that ran, for the report
+     * @param spice            scores each variant's captions with SPICE, or null to leave SPICE out
      */
     public record Request(Path checkpoint, Path calibration, Path dataset, Path out, Path repo, String model,
-                          List<Row> rows, int limit, int calibrationLimit, int fidelityItems, String commandLine) {
+                          List<Row> rows, int limit, int calibrationLimit, int fidelityItems, String commandLine,
+                          CaptionScorer spice) {
     }
 
-    /** What one row measured. */
+    /** A corpus-level caption metric computed outside this package (SPICE: CoreNLP and WordNet). */
+    @FunctionalInterface
+    public interface CaptionScorer {
+        /** @return the score, or NaN when it could not be computed */
+        double score(Map<String, List<String>> references, Map<String, String> captions);
+    }
+
+    /** What one row measured; {@code spice} is NaN when SPICE was not computed. */
     public record Measured(Row row, Manifest manifest, EvalRunner.Report report, Fidelity.Result fidelity,
-                           int captionsEqualFp32, double buildSeconds) {
+                           int captionsEqualFp32, double buildSeconds, double spice) {
     }
 
     private Reproduce() {
@@ -85,7 +94,15 @@ public final class Reproduce {
             for (EvalRunner.ItemResult r : report.results()) {
                 same += r.caption().equals(fp32Captions.get(r.id())) ? 1 : 0;
             }
-            measured.add(new Measured(row, m, report, fidelity.compare(dir), same, build));
+            double spice = Double.NaN;
+            if (req.spice() != null) {
+                Map<String, List<String>> refs = new LinkedHashMap<>();
+                Map<String, String> captions = new LinkedHashMap<>();
+                data.items().forEach(i -> refs.put(i.id(), i.references()));
+                report.results().forEach(r -> captions.put(r.id(), r.caption()));
+                spice = req.spice().score(refs, captions);
+            }
+            measured.add(new Measured(row, m, report, fidelity.compare(dir), same, build, spice));
         }
         Files.createDirectories(req.out());
         ResultsWriter.write(req, data, measured);

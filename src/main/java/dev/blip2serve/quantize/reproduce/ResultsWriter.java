@@ -131,6 +131,7 @@ final class ResultsWriter {
             o.put("activations", words(m, "activations"));
             o.put("cider_d", x.ciderD().corpus());
             o.put("cider_d_vs_fp32", x.ciderD().corpus() / fp32);
+            o.put("spice", Double.isNaN(m.spice()) ? null : m.spice());
             for (int i = 1; i <= 4; i++) {
                 o.put("bleu_" + i, x.bleu(i));
             }
@@ -187,7 +188,8 @@ final class ResultsWriter {
                 .append("metrics; **MB**: all files of the variant. Latency is not compared here: the JSON keeps the ")
                 .append("p50/p95 seen during each eval, but the variants ran one after another on a shared 2-core machine; ")
                 .append("use the `bench` command for speed.\n");
-        s.append("- SPICE is not computed (it needs the Java SPICE jar and Stanford CoreNLP, which the project does not ship).\n\n");
+        s.append("- SPICE: the project's scorer (CoreNLP scene graphs + WordNet; not the SPICE-1.0 jar, see docs/SPICE.md); ")
+                .append("\"-\" where it was not computed (`--no-spice`, or no CoreNLP models on the class path).\n\n");
         table(s, "Table 1 — SmoothQuant: precision and granularity (paper Table 1)", TABLE1, by, fp32);
         table(s, "Table 2 — AWQ weight-only: scope and bits (paper Table 2), with the clipping ablation", TABLE2, by, fp32);
         table(s, "Table 3 — group-aware SmoothQuant vs vanilla SmoothQuant, W4A4 group 128 (paper Table 3)", TABLE3, by, fp32);
@@ -214,18 +216,18 @@ final class ResultsWriter {
     private static void table(StringBuilder s, String title, List<String> variants, Map<String, Reproduce.Measured> by,
                               double fp32) {
         s.append("## ").append(title).append("\n\n");
-        s.append("| variant | weights | activations | CIDEr-D | × fp32 | BLEU-4 | QA acc. | = fp32 | top-1 | KL | MB |\n");
-        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        s.append("| variant | weights | activations | CIDEr-D | × fp32 | SPICE | BLEU-4 | QA acc. | = fp32 | top-1 | KL | MB |\n");
+        s.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (String v : variants) {
             Reproduce.Measured m = by.get(v);
             if (m == null) {
                 continue;
             }
             CaptionMetricsReport x = m.report().metrics();
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.4f | %.3f | %.4f | %s | %d/%d | %.4f | %.2e | %.1f |%n",
+            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.4f | %.3f | %s | %.4f | %s | %d/%d | %.4f | %.2e | %.1f |%n",
                     v + (m.row().preset() != null && m.row().scope() == Scope.ALL ? " (ViT + Q-Former + LM)" : ""),
                     words(m, "weights"), words(m, "activations"), x.ciderD().corpus(), x.ciderD().corpus() / fp32,
-                    x.bleu(4), x.hasQaAccuracy() ? String.format(Locale.ROOT, "%.4f", x.qaAccuracy().corpus()) : "-",
+                    Double.isNaN(m.spice()) ? "-" : String.format(Locale.ROOT, "%.4f", m.spice()), x.bleu(4), x.hasQaAccuracy() ? String.format(Locale.ROOT, "%.4f", x.qaAccuracy().corpus()) : "-",
                     m.captionsEqualFp32(), m.report().items(), m.fidelity().top1(), m.fidelity().meanKl(),
                     m.report().variantBytes() / 1e6));
         }
