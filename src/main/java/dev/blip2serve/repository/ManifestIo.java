@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -46,6 +47,17 @@ public final class ManifestIo {
             if (m == null || m.schema() != Manifest.SCHEMA || m.files() == null || m.components() == null
                     || m.variant() == null || m.model() == null) {
                 throw new RepositoryException(variantDir, Manifest.FILE_NAME + " lacks required fields or has an unknown schema");
+            }
+            // Entries are dereferenced by verify, totalBytes and the loader: refuse null ones here, with a reason.
+            for (Manifest.FileEntry f : m.files()) {
+                if (f == null || f.name() == null || f.name().isBlank() || f.sha256() == null) {
+                    throw new RepositoryException(variantDir, Manifest.FILE_NAME + " has a files entry without a name or SHA-256");
+                }
+            }
+            for (Map.Entry<String, Manifest.Component> c : m.components().entrySet()) {
+                if (c.getValue() == null) {
+                    throw new RepositoryException(variantDir, Manifest.FILE_NAME + " has an empty component '" + c.getKey() + "'");
+                }
             }
             return m;
         } catch (JacksonException e) {

@@ -81,6 +81,11 @@ public class CaptionController {
             }
             return new Input(image.getBytes(), request::getParameter);
         }
+        if (request.getContentType() == null) {
+            // Spring matches a body without Content-Type as octet-stream; refuse it like any unsupported type.
+            throw new ApiException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "the request has no Content-Type; send "
+                    + "multipart/form-data, image/*, application/octet-stream or application/json");
+        }
         MediaType type = MediaType.parseMediaType(request.getContentType());
         if (MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
             byte[] body = BoundedBody.read(request, properties.limits().maxJsonBytes(), "the JSON body");

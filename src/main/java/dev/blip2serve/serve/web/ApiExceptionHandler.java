@@ -4,6 +4,7 @@ import dev.blip2serve.image.ImageException;
 import dev.blip2serve.runtime.InferenceException;
 import dev.blip2serve.serve.ServeProperties;
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.i18n.LocaleContextHolder;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -57,6 +59,23 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         LOG.error("inference failed", e);
         return respond(Problems.of(ProblemType.INFERENCE_FAILED, "the model failed while captioning; see the server log",
                 request), new HttpHeaders());
+    }
+
+    /**
+     * A multipart body that cannot be parsed (no boundary, cut short, malformed) is the client's fault. The size
+     * limits ({@link MaxUploadSizeExceededException}, a subclass) keep their 413 through Spring's own handler.
+     */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> multipart(MultipartException e, HttpServletRequest request) {
+        return respond(Problems.of(ProblemType.INVALID_REQUEST, "the multipart body could not be read", request),
+                new HttpHeaders());
+    }
+
+    /** Tomcat refuses query or form parameters that do not decode (invalid percent-encoding or UTF-8). */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<ProblemDetail> undecodableParameter(InvalidParameterException e, HttpServletRequest request) {
+        return respond(Problems.of(ProblemType.INVALID_REQUEST, "a query or form parameter could not be decoded "
+                + "(invalid percent-encoding or UTF-8)", request), new HttpHeaders());
     }
 
     @ExceptionHandler(Exception.class)
