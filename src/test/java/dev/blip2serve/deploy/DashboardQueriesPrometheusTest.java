@@ -3,7 +3,13 @@ package dev.blip2serve.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.blip2serve.blip2.WeightPrecision;
+import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.repository.Manifest;
+import dev.blip2serve.repository.ManifestIo;
 import dev.blip2serve.serve.ServeApplication;
+import dev.blip2serve.serve.model.EmbeddedCheckpoint;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -36,8 +42,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * Every PromQL expression of the shipped Grafana dashboards returns data from a real Prometheus scraping the real
  * service: Debian's {@code prometheus} on loopback (a free port, a temporary config scraping the service every second,
- * a temporary TSDB) against the service on a random port with a fresh repository where it builds shapes-blip2 fp32
- * and fp16. Captions at both precisions (and one undecodable image each, for the error panels) are sent in two rounds,
+ * a temporary TSDB) against the service on a random port with a fresh repository. The repository is built before
+ * the service starts: shapes-blip2 fp32 and fp16 converted from the bundled checkpoint (what the service's start-up
+ * bootstrap would build), each manifest then given a {@code quality} entry (as eval writes it), so that the quality
+ * panel ({@code blip2_variant_quality}) has data for both precisions too. Captions at both precisions (and one undecodable image each, for the error panels) are sent in two rounds,
  * the second once Prometheus has the first's series, so rates and quantiles have increases to work on. Then each panel
  * target and query variable is evaluated through {@code /api/v1/query} with Grafana's variables replaced
  * ({@code $__rate_interval} = 1m, {@code $model}, {@code $precision} = both precisions) until each returns a finite
@@ -60,7 +68,12 @@ class DashboardQueriesPrometheusTest {
     private static final Duration SCRAPED_WITHIN = Duration.ofMinutes(2);
     private static final Duration DATA_WITHIN = Duration.ofMinutes(2);
 
-    private static final Path REPOSITORY = tempDir("blip2-deploy-prom-repo-");
+    /** What eval would have written into each variant's manifest: dataset -> metric -> value. */
+    static final Map<String, Map<String, Map<String, Double>>> QUALITY = Map.of(
+            "fp32", Map.of("shapes-blip2/eval", Map.of("cider_d", 2.77, "spice", 0.23)),
+            "fp16", Map.of("shapes-blip2/eval", Map.of("cider_d", 2.76, "spice", 0.23)));
+
+    private static final Path REPOSITORY = repositoryWithQuality();
     private static Process prometheus;
     private static Path prometheusDir;
 
@@ -79,6 +92,7 @@ class DashboardQueriesPrometheusTest {
         Path binary = DeployTools.require(DeployTools.onPath("prometheus"), "prometheus (Debian package prometheus)");
         List<Dashboards.Query> queries = Dashboards.queries();
         assertThat(queries).hasSizeGreaterThan(10);
+        assertThat(queries).as("the quality panel").anyMatch(q -> q.expr().contains("blip2_variant_quality"));
 
         waitUntilBothPrecisionsAreReady();
         URI prom = startPrometheus(binary);
@@ -111,6 +125,17 @@ class DashboardQueriesPrometheusTest {
             return String.join("\n", missing.entrySet().stream()
                     .map(e -> e.getKey().dashboard() + " " + e.getKey().where() + ": " + e.getValue()).toList());
         });
+
+        // The quality gauges carry the manifests' numbers, one series per precision, dataset and metric.
+        Map<String, Double> quality = new java.util.TreeMap<>();
+        query(prom, "blip2_variant_quality{model=\"" + MODEL + "\"}").forEach(s -> quality.put(
+                s.path("metric").path("precision").asString() + " " + s.path("metric").path("dataset").asString() + " "
+                        + s.path("metric").path("metric").asString(),
+                Double.parseDouble(s.path("value").get(1).asString())));
+        Map<String, Double> expected = new java.util.TreeMap<>();
+        QUALITY.forEach((precision, sets) -> sets.forEach((dataset, metrics) -> metrics.forEach((metric, value) ->
+                expected.put(precision + " " + dataset + " " + metric, value))));
+        assertThat(quality).isEqualTo(expected);
     }
 
     /** "" when the query has data: a finite value, for each precision when the series carry one. */
@@ -190,6 +215,34 @@ class DashboardQueriesPrometheusTest {
             }
             return ready.statusCode() == 200 && readyPrecisions.containsAll(PRECISIONS) ? "" : "models: " + models;
         });
+    }
+
+    /**
+     * A fresh repository with shapes-blip2 fp32 and fp16 converted from the bundled checkpoint and {@link #QUALITY}
+     * in their manifests. The manifest's file hashes do not cover manifest.json, so verification still passes; the
+     * service finds variants and skips its own bootstrap.
+     */
+    private static Path repositoryWithQuality() {
+        Path repository = tempDir("blip2-deploy-prom-repo-");
+        Path checkpoint = tempDir("blip2-deploy-prom-ckpt-");
+        try {
+            EmbeddedCheckpoint.copyTo(checkpoint, DashboardQueriesPrometheusTest.class.getClassLoader());
+            for (String name : PRECISIONS) {
+                Path dir = repository.resolve(MODEL).resolve(name);
+                WeightPrecision precision = WeightPrecision.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+                Manifest m = Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, MODEL, name, precision,
+                        Blip2Converter.INLINE_LIMIT), ProgressListener.NONE);
+                ManifestIo.write(dir, new Manifest(m.schema(), m.model(), m.variant(), m.precision(), m.source(),
+                        m.method(), m.calibration(), m.components(), m.files(), m.createdAt(), m.toolVersion(),
+                        QUALITY.get(name), m.latency()));
+                assertThat(ManifestIo.verify(dir, ManifestIo.read(dir))).as(name + " verifies").isEmpty();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("building the test repository failed", e);
+        } finally {
+            deleteTree(checkpoint);
+        }
+        return repository;
     }
 
     // ------------------------------------------------------------------ Prometheus
