@@ -42,15 +42,7 @@ public final class ActivationQuantizer {
 
     private static void fakeQuantize(float[] src, float[] dst, int rows, int k, QuantSpec spec) {
         requireActivationSpec(spec, src, rows, k);
-        float ts = 0f;
-        int tz = 0;
-        if (spec.granularity() == QuantSpec.Granularity.PER_TENSOR) {
-            ts = QuantKernels.blockScale(src, 0, src.length, spec);
-            tz = QuantKernels.blockZero(src, 0, src.length, ts, spec);
-        }
-        float s = ts;
-        int z = tz;
-        Parallel.forRange(rows, k, (from, to) -> QuantKernels.fakeQuantRows(src, dst, from, to, k, spec, s, z));
+        QuantKernels.fakeQuantMatrix(src, dst, rows, k, spec);
     }
 
     static void requireActivationSpec(QuantSpec spec, float[] x, int rows, int k) {

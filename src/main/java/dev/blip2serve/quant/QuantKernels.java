@@ -121,6 +121,22 @@ final class QuantKernels {
     }
 
     /**
+     * Quantize-dequantizes a validated {@code src [rows, k]} into {@code dst} (which may be {@code src}): one scale
+     * for the whole tensor, or per row / per group along K as the spec says; rows in parallel.
+     */
+    static void fakeQuantMatrix(float[] src, float[] dst, int rows, int k, QuantSpec spec) {
+        float s = 0f;
+        int z = 0;
+        if (spec.granularity() == QuantSpec.Granularity.PER_TENSOR) {
+            s = blockScale(src, 0, src.length, spec);
+            z = blockZero(src, 0, src.length, s, spec);
+        }
+        float scale = s;
+        int zero = z;
+        Parallel.forRange(rows, k, (from, to) -> fakeQuantRows(src, dst, from, to, k, spec, scale, zero));
+    }
+
+    /**
      * Fake-quantizes rows [r0, r1) of a row-major {@code [rows, cols]} tensor from {@code src} into {@code dst}
      * (which may be {@code src}). For PER_TENSOR the caller passes the tensor-wide scale and zero point
      * (computed once over the whole tensor); other granularities compute their own per block and ignore them.

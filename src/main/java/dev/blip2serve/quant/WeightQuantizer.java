@@ -81,15 +81,7 @@ public final class WeightQuantizer {
 
     private static void fakeQuantize(float[] src, float[] dst, int n, int k, QuantSpec spec) {
         requireWeightSpec(spec, src, n, k);
-        float ts = 0f;
-        int tz = 0;
-        if (spec.granularity() == QuantSpec.Granularity.PER_TENSOR) {
-            ts = QuantKernels.blockScale(src, 0, src.length, spec);
-            tz = QuantKernels.blockZero(src, 0, src.length, ts, spec);
-        }
-        float s = ts;
-        int z = tz;
-        Parallel.forRange(n, k, (from, to) -> QuantKernels.fakeQuantRows(src, dst, from, to, k, spec, s, z));
+        QuantKernels.fakeQuantMatrix(src, dst, n, k, spec);
     }
 
     private static void encode(float[] w, byte[] codes, int off, int len, float s, int z, QuantSpec spec) {
