@@ -2,11 +2,8 @@ package dev.blip2serve.quantize.emit;
 
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Ops;
-import dev.blip2serve.onnx.Tensors;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.MatMulIntegerWeight;
 import dev.blip2serve.quant.QuantSpec;
-import dev.blip2serve.quant.WeightQuantizer;
 
 /**
  * W8A8 per tensor (the paper's Table 1 setting) with real int8 compute: one int8 symmetric scale for the
@@ -24,14 +21,9 @@ public record Int8PerTensorScheme() implements LinearScheme {
 
     @Override
     public Value emit(EmitContext c, Value x, String name) {
-        int[] nk = c.weightShape(name);
-        int n = nk[0];
-        int k = nk[1];
-        Memo<MatMulIntegerWeight> w = new Memo<>(() ->
-                MatMulIntegerWeight.of(WeightQuantizer.quantize(c.loadWeight(name), n, k, WEIGHTS)), 2);
-        var g = c.graph();
-        Value b = g.initializer(name + ".qweight", Tensors.raw(ElementType.INT8, new long[] {k, n}, () -> w.get().b()));
-        Value ws = g.initializer(name + ".wscale", Tensors.floats(ElementType.FLOAT, new long[0], () -> w.get().scales()));
+        Int8Weight w = Int8Weight.of(c, name, WEIGHTS, ".wscale", false);
+        Value b = w.codes();
+        Value ws = w.scales();
         Ops ops = c.ops();
         Value[] q = QuantOps.dynamicQuantizeLinear(ops, x);
         Value acc = QuantOps.matMulInteger(ops, q[0], b, q[2], null);

@@ -2,11 +2,8 @@ package dev.blip2serve.quantize.emit;
 
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Ops;
-import dev.blip2serve.onnx.Tensors;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.MatMulIntegerWeight;
 import dev.blip2serve.quant.QuantSpec;
-import dev.blip2serve.quant.WeightQuantizer;
 
 /**
  * W8A8 with real int8 compute: int8 symmetric per-output-channel weights, dynamic symmetric per-token int8
@@ -26,14 +23,9 @@ public record Int8PerTokenScheme() implements LinearScheme {
 
     @Override
     public Value emit(EmitContext c, Value x, String name) {
-        int[] nk = c.weightShape(name);
-        int n = nk[0];
-        int k = nk[1];
-        Memo<MatMulIntegerWeight> w = new Memo<>(() ->
-                MatMulIntegerWeight.of(WeightQuantizer.quantize(c.loadWeight(name), n, k, WEIGHTS)), 2);
-        var g = c.graph();
-        Value b = g.initializer(name + ".qweight", Tensors.raw(ElementType.INT8, new long[] {k, n}, () -> w.get().b()));
-        Value ws = g.initializer(name + ".wscales", Tensors.floats(ElementType.FLOAT, new long[] {n}, () -> w.get().scales()));
+        Int8Weight w = Int8Weight.of(c, name, WEIGHTS, ".wscales", true);
+        Value b = w.codes();
+        Value ws = w.scales();
         Ops ops = c.ops();
         Value[] qs = QuantOps.quantizePerTokenInt8(ops, x);
         Value acc = QuantOps.matMulInteger(ops, qs[0], b, c.constUint8(128), null);
