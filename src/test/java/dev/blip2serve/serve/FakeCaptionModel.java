@@ -26,6 +26,8 @@ public final class FakeCaptionModel implements CaptionModel {
     volatile GenerationParams lastParams;
     volatile String lastPrompt;
     public volatile RuntimeException failWith;
+    /** When set, a batch holding this prompt fails after its tokens were streamed (a request the engine chokes on). */
+    public volatile String poison;
     /** When set, caption() signals {@code entered} and waits for {@code release}: holds a slot for 429 tests. */
     public volatile CountDownLatch entered;
     public volatile CountDownLatch release;
@@ -116,6 +118,9 @@ public final class FakeCaptionModel implements CaptionModel {
                 }
             }
             images.add(new ImageCaptions(texts, promptTokens(prompts.get(item))));
+        }
+        if (poison != null && prompts.contains(poison)) {
+            throw new IllegalStateException("poisoned batch");
         }
         return new CaptionBatch(images, 3_000_000, 1_000_000, 5_000_000, 3);
     }

@@ -41,6 +41,9 @@ public final class BatchJob {
     private final BatchScheduler.Ticket ticket;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    // Written by the one worker thread that runs the job: tokens passed on so far, and this attempt's position.
+    private int streamed;
+    private int position;
     final long enqueuedNanos = System.nanoTime();
 
     BatchJob(BatchScheduler scheduler, float[] pixels, String prompt, GenerationParams params, long deadlineNanos,
@@ -79,8 +82,15 @@ public final class BatchJob {
         return cancelled.get();
     }
 
-    /** Passes a new token on to the request (streaming); a listener that throws does not stop the batch. */
+    /**
+     * Passes a new token on to the request (streaming); a listener that throws does not stop the batch. After a
+     * {@link #retrying() retry} the tokens already passed on are not sent again.
+     */
     void token(long token) {
+        if (++position <= streamed) {
+            return;
+        }
+        streamed = position;
         if (tokens != null && !cancelled.get()) {
             try {
                 tokens.accept(token);
@@ -88,6 +98,11 @@ public final class BatchJob {
                 // the stream is gone; the batch goes on
             }
         }
+    }
+
+    /** The job's batch failed and it runs again, in a smaller batch. */
+    void retrying() {
+        position = 0;
     }
 
     /** Frees the job's place in the variant's capacity; idempotent. */

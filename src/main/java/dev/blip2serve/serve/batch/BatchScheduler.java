@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * and captions them in one engine call. While the batch is not full and other admitted requests are still being
  * preprocessed, it waits for them up to {@code max-wait} after the oldest job's arrival (no wait once that has
  * passed, as under load, and none for a request that is alone). Jobs whose deadline passed while queued are
- * answered 503 {@code deadline-exceeded} and never run.
+ * answered 503 {@code deadline-exceeded} and never run. When a batch fails, it is retried in halves until each
+ * failing request is alone, so one request the engine chokes on fails only itself.
  *
  * <p>{@link #shutdown()} stops admitting (503) and lets the workers finish every job already admitted;
  * {@link #awaitTermination} waits for that.
@@ -334,47 +335,72 @@ public final class BatchScheduler {
         CaptionBatch result = null;
         Throwable failure = null;
         try {
-            CaptionModel m = model.get();
-            if (m == null) {
-                throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, key + " is not loaded")
-                        .retryAfter(settings.retryAfterSeconds());
-            }
-            List<float[]> pixels = new ArrayList<>(batch.size());
-            List<String> prompts = new ArrayList<>(batch.size());
-            for (BatchJob j : batch) {
-                pixels.add(j.pixels());
-                prompts.add(j.prompt());
-            }
-            result = m.caption(pixels, prompts, batch.getFirst().params(), (item, token) -> batch.get(item).token(token));
-            if (result.images().size() != batch.size()) {
-                throw new IllegalStateException("the engine returned " + result.images().size() + " results for "
-                        + batch.size() + " images");
-            }
+            result = caption(batch);
         } catch (Throwable t) {
             failure = t;
-            if (!(t instanceof ApiException)) {
-                LOG.error("{}: a batch of {} failed", key, batch.size(), t);
-            }
-        } finally {
-            // Free the places before answering, so a client that sends its next request at once finds room.
-            lock.lock();
-            try {
-                running -= batch.size();
-            } finally {
-                lock.unlock();
-            }
+        }
+        if (failure != null && batch.size() > 1 && !(failure instanceof ApiException)) {
+            // One bad request must not fail the others: retry in halves until the failing ones are alone.
+            LOG.warn("{}: a batch of {} failed ({}); retrying it in halves", key, batch.size(), failure.toString());
+            List<BatchJob> live = new ArrayList<>();
             for (BatchJob j : batch) {
-                j.release();
+                if (j.cancelled()) {
+                    finish(j, null, deadlineExceeded());
+                } else {
+                    j.retrying();
+                    live.add(j);
+                }
             }
+            int half = live.size() / 2;
+            run(live.subList(0, half));
+            run(live.subList(half, live.size()));
+            return;
+        }
+        if (failure != null && !(failure instanceof ApiException)) {
+            LOG.error("{}: a request failed", key, failure);
         }
         for (int i = 0; i < batch.size(); i++) {
             BatchJob j = batch.get(i);
-            if (failure != null) {
-                j.fail(failure);
-            } else {
-                j.complete(new JobResult(result.images().get(i), start - j.enqueuedNanos, result.visionNanos(),
-                        result.prefillNanos(), result.decodeNanos(), result.decodeSteps(), batch.size()));
-            }
+            finish(j, failure != null ? null : new JobResult(result.images().get(i), start - j.enqueuedNanos,
+                    result.visionNanos(), result.prefillNanos(), result.decodeNanos(), result.decodeSteps(),
+                    batch.size()), failure);
+        }
+    }
+
+    private CaptionBatch caption(List<BatchJob> batch) {
+        CaptionModel m = model.get();
+        if (m == null) {
+            throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, key + " is not loaded")
+                    .retryAfter(settings.retryAfterSeconds());
+        }
+        List<float[]> pixels = new ArrayList<>(batch.size());
+        List<String> prompts = new ArrayList<>(batch.size());
+        for (BatchJob j : batch) {
+            pixels.add(j.pixels());
+            prompts.add(j.prompt());
+        }
+        CaptionBatch result = m.caption(pixels, prompts, batch.getFirst().params(),
+                (item, token) -> batch.get(item).token(token));
+        if (result.images().size() != batch.size()) {
+            throw new IllegalStateException("the engine returned " + result.images().size() + " results for "
+                    + batch.size() + " images");
+        }
+        return result;
+    }
+
+    /** Answers one job of a batch that ran. Its place is freed first, so a client's next request finds room. */
+    private void finish(BatchJob job, JobResult result, Throwable failure) {
+        lock.lock();
+        try {
+            running--;
+        } finally {
+            lock.unlock();
+        }
+        job.release();
+        if (failure != null) {
+            job.fail(failure);
+        } else {
+            job.complete(result);
         }
     }
 }

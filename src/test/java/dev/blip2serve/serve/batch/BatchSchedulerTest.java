@@ -148,6 +148,32 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aRequestThatFailsItsBatchFailsAloneAndTheOthersAreAnsweredOnce() throws Exception {
+        model.poison = "poison";
+        BatchJob held = hold();
+        BatchJob poisoned = submit("poison");
+        List<Long> streamed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BatchJob streaming = scheduler.submit(scheduler.admit(), new float[] {1, 2, 0}, "streaming",
+                GenerationParams.greedy(5, new int[] {2}, 1), System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND),
+                streamed::add);
+        BatchJob other = submit("other");
+        model.release.countDown();
+
+        assertThatThrownBy(() -> poisoned.result().get(BOUND, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(streaming.result().get(BOUND, TimeUnit.SECONDS).captions().best().text())
+                .isEqualTo(FakeCaptionModel.TEXT);
+        assertThat(other.result().get(BOUND, TimeUnit.SECONDS).batchSize()).isEqualTo(2);
+        held.result().get(BOUND, TimeUnit.SECONDS);
+        // the batch of three failed; its halves ran: the poisoned request alone, then the other two together
+        assertThat(model.calls).extracting(c -> c.prompts()).containsExactly(List.of("held"),
+                List.of("poison", "streaming", "other"), List.of("poison"), List.of("streaming", "other"));
+        // the streamed tokens of the failed attempt are not sent again
+        assertThat(streamed).containsExactly(10L, 11L, 12L);
+        waitFor(() -> scheduler.admitted() == 0 && scheduler.running() == 0);
+    }
+
+    @Test
     void aVariantWithoutAModelAnswers503() throws Exception {
         BatchScheduler unloaded = new BatchScheduler(new VariantKey("m", "gone"),
                 new ServeProperties.Batching(2, Duration.ZERO, 0, 1, Duration.ofSeconds(30), 1, Duration.ofSeconds(30)),
