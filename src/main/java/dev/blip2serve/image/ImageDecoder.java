@@ -6,8 +6,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -298,6 +300,10 @@ public final class ImageDecoder {
         int w = r.getWidth();
         int h = r.getHeight();
         int bands = r.getNumBands();
+        if (isPackedInterleaved(r)) {
+            // The decoder's own buffer is already exactly this layout (the usual JPEG case): no per-pixel copy.
+            return ((DataBufferByte) r.getDataBuffer()).getData();
+        }
         byte[] out = new byte[w * h * bands];
         int[] row = new int[w * bands];
         for (int y = 0; y < h; y++) {
@@ -308,6 +314,26 @@ public final class ImageDecoder {
             }
         }
         return out;
+    }
+
+    /** One byte bank holding exactly {@code h} rows of {@code w} pixels of bands 0, 1, ... in order, no padding. */
+    private static boolean isPackedInterleaved(Raster r) {
+        if (!(r.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+                || !(r.getSampleModel() instanceof PixelInterleavedSampleModel sm)
+                || r.getSampleModelTranslateX() != 0 || r.getSampleModelTranslateY() != 0
+                || buffer.getOffset() != 0) {
+            return false;
+        }
+        int bands = r.getNumBands();
+        int[] offsets = sm.getBandOffsets();
+        for (int b = 0; b < bands; b++) {
+            if (offsets[b] != b) {
+                return false;
+            }
+        }
+        return sm.getPixelStride() == bands && sm.getScanlineStride() == r.getWidth() * bands
+                && sm.getWidth() == r.getWidth() && sm.getHeight() == r.getHeight()
+                && buffer.getData().length == r.getWidth() * r.getHeight() * bands;
     }
 
     private static byte[] grayToRgb(byte[] gray) {

@@ -1,6 +1,7 @@
 package dev.blip2serve.image;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The fixed-point two-pass convolution shared by Pillow's 8-bit resampler and PyTorch's uint8 antialiased
@@ -62,36 +63,74 @@ final class SeparableResampler {
         return current;
     }
 
-    // Output row y holds source row (y + firstRow) resampled to outWidth.
+    // Output row y holds source row (y + firstRow) resampled to outWidth. Rows are independent: large images are
+    // split over the common pool, which cuts the latency of one big photo (the dominant preprocessing cost).
     private static byte[] horizontalPass(byte[] src, int width, int channels, int firstRow, int lastRow,
                                          int outWidth, Kernel k) {
         int rows = lastRow - firstRow;
+        byte[] out = new byte[rows * outWidth * channels];
+        long work = (long) rows * outWidth * k.ksize() * channels;
+        if (work < PARALLEL_WORK || rows < 2) {
+            horizontalRows(src, width, channels, firstRow, 0, rows, outWidth, k, out);
+        } else {
+            int parts = Math.min(rows, Math.max(1, Runtime.getRuntime().availableProcessors()));
+            IntStream.range(0, parts).parallel().forEach(part -> horizontalRows(src, width, channels, firstRow,
+                    rows * part / parts, rows * (part + 1) / parts, outWidth, k, out));
+        }
+        return out;
+    }
+
+    /** Multiply-adds below which splitting rows over threads costs more than it saves. */
+    private static final long PARALLEL_WORK = 2_000_000;
+
+    private static void horizontalRows(byte[] src, int width, int channels, int firstRow, int from, int to,
+                                       int outWidth, Kernel k, byte[] out) {
         int p = k.precision();
+        int half = 1 << (p - 1); // +0.5 so that the shift rounds
         int[] bounds = k.bounds();
         int[] kk = k.kk();
-        byte[] out = new byte[rows * outWidth * channels];
-        int[] acc = new int[channels];
-        for (int y = 0; y < rows; y++) {
+        int ksize = k.ksize();
+        for (int y = from; y < to; y++) {
             int srcRow = (y + firstRow) * width * channels;
-            int dstRow = y * outWidth * channels;
+            int dst = y * outWidth * channels;
+            if (channels == 3) {
+                // RGB, every request's case: three scalar accumulators instead of an array (about 3x faster)
+                for (int xx = 0; xx < outWidth; xx++) {
+                    int count = bounds[2 * xx + 1];
+                    int s = srcRow + bounds[2 * xx] * 3;
+                    int kbase = xx * ksize;
+                    int r = half;
+                    int g = half;
+                    int b = half;
+                    for (int x = 0; x < count; x++, s += 3) {
+                        int w = kk[kbase + x];
+                        r += (src[s] & 0xff) * w;
+                        g += (src[s + 1] & 0xff) * w;
+                        b += (src[s + 2] & 0xff) * w;
+                    }
+                    out[dst++] = clip8(r, p);
+                    out[dst++] = clip8(g, p);
+                    out[dst++] = clip8(b, p);
+                }
+                continue;
+            }
+            int[] acc = new int[channels];
             for (int xx = 0; xx < outWidth; xx++) {
-                int xmin = bounds[2 * xx];
                 int count = bounds[2 * xx + 1];
-                int kbase = xx * k.ksize();
-                Arrays.fill(acc, 1 << (p - 1)); // +0.5 so that the shift rounds
+                int kbase = xx * ksize;
+                Arrays.fill(acc, half);
                 for (int x = 0; x < count; x++) {
                     int w = kk[kbase + x];
-                    int s = srcRow + (x + xmin) * channels;
+                    int s = srcRow + (x + bounds[2 * xx]) * channels;
                     for (int c = 0; c < channels; c++) {
                         acc[c] += (src[s + c] & 0xff) * w;
                     }
                 }
                 for (int c = 0; c < channels; c++) {
-                    out[dstRow + xx * channels + c] = clip8(acc[c], p);
+                    out[dst++] = clip8(acc[c], p);
                 }
             }
         }
-        return out;
     }
 
     private static byte[] verticalPass(byte[] src, int width, int channels, int rowOffset, int outHeight,
