@@ -33,9 +33,9 @@ public final class CaptionBenchmark {
     }
 
     public static VariantFigures run(Path variantDir, List<Path> images, int[] batchSizes, int newTokens,
-                                     int warmup, int iterations, int threads, Consumer<String> log) throws Exception {
+                                     int warmup, int iterations, OrtOptions ort, Consumer<String> log) throws Exception {
         long t0 = System.nanoTime();
-        try (Blip2Model m = Blip2Model.open(variantDir, new OrtOptions(threads, false, 0), false)) {
+        try (Blip2Model m = Blip2Model.open(variantDir, ort, false)) {
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
             long rss = ProcessMemory.residentBytes();
             GenerationParams fixed = new GenerationParams(newTokens, newTokens, 1, 1, 1.0, 1.0,

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -43,8 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "10")
     int iterations;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads; 0 = one per core")
-    int threads;
+    @Mixin
+    RuntimeOptions runtime;
 
     @Option(names = "--bandwidth-mb", defaultValue = "1024", description = "buffer for the bandwidth measurement")
     int bandwidthMb;
@@ -67,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
         err.printf("memory read bandwidth: %.1f GB/s%n", bandwidth / 1e9);
         List<CaptionBenchmark.VariantFigures> figures = new ArrayList<>();
         for (Path m : models) {
-            figures.add(CaptionBenchmark.run(m, images, batchSizes, newTokens, warmup, iterations, threads, err::println));
+            figures.add(CaptionBenchmark.run(m, images, batchSizes, newTokens, warmup, iterations, runtime.options(), err::println));
         }
         BenchReport report = new BenchReport(machine(cores), "blip2-serve " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                 bandwidth, newTokens, figures);

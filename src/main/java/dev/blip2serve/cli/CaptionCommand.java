@@ -6,7 +6,6 @@ import dev.blip2serve.engine.CaptionText;
 import dev.blip2serve.engine.ImageCaptions;
 import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.image.ImageException;
-import dev.blip2serve.runtime.OrtOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -52,6 +51,9 @@ final class CaptionCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions generation;
 
+    @Mixin
+    RuntimeOptions runtime;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "JPEG, PNG, WebP, BMP or GIF files")
     List<Path> images;
 
@@ -61,7 +63,7 @@ final class CaptionCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         JsonMapper mapper = JsonMapper.builder().build();
         int failures = 0;
-        try (Blip2Model m = Blip2Model.open(model, new OrtOptions(generation.threads, false, 0), verify)) {
+        try (Blip2Model m = Blip2Model.open(model, runtime.options(), verify)) {
             GenerationParams params = generation.params(m, maxNewTokens);
             for (Path image : images) {
                 long t0 = System.nanoTime();

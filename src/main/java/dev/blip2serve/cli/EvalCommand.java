@@ -9,7 +9,6 @@ import dev.blip2serve.eval.spice.CoreNlpSceneGraphParser;
 import dev.blip2serve.eval.spice.Spice;
 import dev.blip2serve.eval.spice.SpiceReport;
 import dev.blip2serve.eval.spice.WordNetSynonyms;
-import dev.blip2serve.runtime.OrtOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +65,9 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions generation;
 
+    @Mixin
+    RuntimeOptions runtime;
+
     @Override
     public Integer call() throws Exception {
         if (limit < 0) {
@@ -74,7 +76,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         EvalDataset data = EvalDataset.read(dataset, limit);
-        try (Blip2Model m = Blip2Model.open(model, new OrtOptions(generation.threads, false, 0), false)) {
+        try (Blip2Model m = Blip2Model.open(model, runtime.options(), false)) {
             ProgressBar bar = new ProgressBar(err);
             int n = data.items().size();
             EvalRunner.Report r = EvalRunner.run(m, data, generation.params(m, maxNewTokens),

@@ -29,9 +29,6 @@ final class GenerationOptions {
     @Option(names = "--stop-at-newline", description = "also stop at the newline token, as LAVIS does for OPT")
     boolean stopAtNewline;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads; 0 = one per core")
-    int threads;
-
     GenerationParams params(Blip2Model model, int maxNewTokens) {
         var g = model.generationConfig();
         int[] eos = g.eosTokenIds();

@@ -78,6 +78,9 @@ public final class Blip2Model implements AutoCloseable {
         } catch (IOException | OrtException e) {
             closeQuietly(tokenizer, vision);
             throw new RepositoryException(dir, "cannot load: " + e.getMessage());
+        } catch (RuntimeException e) {
+            closeQuietly(tokenizer, vision); // e.g. no CUDA provider
+            throw e;
         }
     }
 

@@ -3,7 +3,9 @@ package dev.blip2serve.runtime;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import java.nio.file.Path;
+import java.util.Map;
 
 /** Creates ONNX Runtime sessions with the project's settings. */
 final class Sessions {
@@ -21,10 +23,27 @@ final class Sessions {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
-            if (options.cuda()) {
-                so.addCUDA(options.cudaDevice());
+            if (!options.cuda()) {
+                return env().createSession(model.toString(), so);
             }
-            return env().createSession(model.toString(), so);
+            try (OrtCUDAProviderOptions cuda = cudaOptions(options)) {
+                so.addCUDA(cuda);
+                return env().createSession(model.toString(), so);
+            }
+        }
+    }
+
+    private static OrtCUDAProviderOptions cudaOptions(OrtOptions options) {
+        try {
+            OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(options.cudaDevice());
+            for (Map.Entry<String, String> e : options.cudaProviderOptions().entrySet()) {
+                cuda.add(e.getKey(), e.getValue());
+            }
+            return cuda;
+        } catch (OrtException e) {
+            // The CPU artifact has no CUDA provider; the GPU one fails here when CUDA 12 / cuDNN 9 are missing.
+            throw new InferenceException("the CUDA execution provider is not available (" + e.getMessage()
+                    + "); it needs the GPU build (-Pgpu) and CUDA 12 + cuDNN 9 libraries", e);
         }
     }
 }

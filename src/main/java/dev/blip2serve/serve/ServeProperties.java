@@ -118,13 +118,14 @@ public record ServeProperties(
      * @param intraOpThreads threads per operator; 0 lets ONNX Runtime use one per core
      * @param cuda           CUDA execution provider (needs the GPU build, {@code -Pgpu}, and CUDA 12 + cuDNN 9)
      * @param cudaDevice     GPU ordinal
+     * @param cudaMemoryLimit cap of each session's CUDA arena; 0 = none
      */
     public record Ort(@DefaultValue("0") int intraOpThreads, @DefaultValue("false") boolean cuda,
-                      @DefaultValue("0") int cudaDevice) {
+                      @DefaultValue("0") int cudaDevice, @DefaultValue("0") DataSize cudaMemoryLimit) {
 
         /** Session options for every variant: CPU, or the CUDA execution provider of the GPU build. */
         public OrtOptions options() {
-            return new OrtOptions(intraOpThreads, cuda, cudaDevice);
+            return new OrtOptions(intraOpThreads, cuda, cudaDevice, cudaMemoryLimit.toBytes());
         }
     }
 }

@@ -115,6 +115,27 @@ class CliTest {
     }
 
     @Test
+    void cudaWithoutTheGpuBuildIsAOneLineError() {
+        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--cuda", "--cuda-memory-limit", "2GB",
+                Fixtures.TINY.resolve("images/rocket.png").toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip().lines()).hasSize(1).first().asString()
+                .contains("CUDA execution provider is not available").contains("-Pgpu").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badRuntimeArgumentsAreOneLineErrors() {
+        for (String[] bad : new String[][] {{"--cuda-memory-limit", "lots"}, {"--cuda-memory-limit", "-1GB"},
+                {"--cuda-device", "-1"}, {"--threads", "-2"}}) {
+            Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), bad[0], bad[1],
+                    Fixtures.TINY.resolve("images/rocket.png").toString());
+            assertThat(r.exit()).as(String.join(" ", bad)).isEqualTo(2);
+            assertThat(r.err().strip().lines().findFirst()).as(String.join(" ", bad))
+                    .hasValueSatisfying(l -> assertThat(l).contains(bad[0]));
+        }
+    }
+
+    @Test
     void convertingATruncatedCheckpointNamesTheFile() throws IOException {
         Path ckpt = copyTiny("truncated");
         Path weights = ckpt.resolve("model.safetensors");
