@@ -32,7 +32,12 @@ public final class Generator {
         return run(prefix, prefixLen, prompts, p, TokenListener.NONE);
     }
 
-    /** {@link #run} that tells {@code listener} each new token as greedy search picks it (beam search does not). */
+    /**
+     * {@link #run} that tells {@code listener} each new token as greedy search picks it (beam search does not) and
+     * asks it before every decoder pass whether to stop.
+     *
+     * @throws GenerationStoppedException when the listener asked to stop
+     */
     public GenerationResult run(float[] prefix, int prefixLen, List<long[]> prompts, GenerationParams p,
                                 TokenListener listener) {
         if (prompts.isEmpty()) {
@@ -41,8 +46,14 @@ public final class Generator {
         Batch batch = Batch.leftPadded(prefixLen, prompts, p.padTokenId());
         Clock clock = new Clock();
         List<List<Caption>> captions = p.numBeams() == 1 ? greedy(prefix, batch, p, clock, listener)
-                : beams(prefix, batch, p, clock);
+                : beams(prefix, batch, p, clock, listener);
         return new GenerationResult(captions, clock.prefillNanos, clock.decodeNanos, clock.steps);
+    }
+
+    private static void checkStop(TokenListener listener, Clock clock) {
+        if (listener.stopRequested()) {
+            throw new GenerationStoppedException(clock.steps);
+        }
     }
 
     /** Times the first forward pass apart from the rest. */
@@ -74,6 +85,7 @@ public final class Generator {
             generated.add(new long[p.maxNewTokens()]);
         }
         long[] mask = b.mask();
+        checkStop(listener, clock);
         CausalLm.Step step = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), mask, rows);
         clock.prefillDone();
         try {
@@ -100,6 +112,7 @@ public final class Generator {
                     break;
                 }
                 mask = appendOnes(mask, rows);
+                checkStop(listener, clock);
                 CausalLm.Step following = lm.next(step.state(), next, mask);
                 step.state().close();
                 step = following;
@@ -117,7 +130,8 @@ public final class Generator {
 
     // ---------------------------------------------------------------- beam search
 
-    private List<List<Caption>> beams(float[] prefix, Batch b, GenerationParams p, Clock clock) {
+    private List<List<Caption>> beams(float[] prefix, Batch b, GenerationParams p, Clock clock,
+                                      TokenListener listener) {
         int items = b.items();
         int k = p.numBeams();
         int rows = items * k;
@@ -138,6 +152,7 @@ public final class Generator {
             expand[r] = r / k;
         }
         long[] mask = Batch.repeatRows(b.mask(), items, k);
+        checkStop(listener, clock);
         CausalLm.Step first = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), b.mask(), items);
         clock.prefillDone();
         CausalLm.State state = lm.select(first.state(), expand);
@@ -202,6 +217,7 @@ public final class Generator {
                 if (allTrue(done) || len == p.maxNewTokens()) {
                     break;
                 }
+                checkStop(listener, clock);
                 CausalLm.State selected = lm.select(state, source);
                 state.close();
                 state = selected;

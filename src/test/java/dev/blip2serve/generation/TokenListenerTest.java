@@ -1,6 +1,7 @@
 package dev.blip2serve.generation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.blip2serve.generation.GeneratorTest.ScriptedLm;
 import java.util.ArrayList;
@@ -43,5 +44,36 @@ class TokenListenerTest {
         assertThat(heard).isEmpty();
         assertThat(withListener.captions().getFirst().getFirst().tokens())
                 .containsExactly(without.captions().getFirst().getFirst().tokens());
+    }
+
+    @Test
+    void aListenerThatAsksToStopEndsGreedyAndBeamSearchAtTheNextDecoderPass() {
+        for (int beams : new int[] {1, 3}) {
+            ScriptedLm lm = new ScriptedLm(h -> GeneratorTest.prefer(4, 5)); // never says EOS
+            int[] asked = {0};
+            TokenListener stopAfterTwoPasses = new TokenListener() {
+                @Override
+                public void onToken(int item, long token) {
+                }
+
+                @Override
+                public boolean stopRequested() {
+                    return ++asked[0] > 2; // prefill and one step run, then stop
+                }
+            };
+            GenerationParams p = GeneratorTest.params(50).withBeams(beams);
+            assertThatThrownBy(() -> new Generator(lm).run(new float[0], 0, List.of(new long[] {0}), p,
+                    stopAfterTwoPasses)).as("beams %d", beams).isInstanceOf(GenerationStoppedException.class)
+                    .hasMessageContaining("after 1 decoder steps");
+            assertThat(lm.calls).as("beams %d: decoder passes", beams).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theDefaultListenerNeverStops() {
+        ScriptedLm lm = new ScriptedLm(h -> h.size() < 30 ? GeneratorTest.prefer(4, 5) : GeneratorTest.prefer(GeneratorTest.EOS, 5));
+        GenerationResult r = new Generator(lm).run(new float[0], 0, List.of(new long[] {0}), GeneratorTest.params(40),
+                TokenListener.NONE);
+        assertThat(r.captions().getFirst().getFirst().tokens()).hasSize(29);
     }
 }

@@ -105,6 +105,9 @@ public final class FakeCaptionModel implements CaptionModel {
                 Thread.currentThread().interrupt();
             }
         }
+        if (listener.stopRequested()) { // as the real generator asks before each decoder pass
+            throw new dev.blip2serve.generation.GenerationStoppedException(0);
+        }
         List<ImageCaptions> images = new ArrayList<>();
         for (int item = 0; item < pixels.size(); item++) {
             List<CaptionText> texts = new ArrayList<>();

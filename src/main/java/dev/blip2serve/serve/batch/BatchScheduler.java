@@ -2,6 +2,8 @@ package dev.blip2serve.serve.batch;
 
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.GenerationStoppedException;
+import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.model.CaptionModel;
 import dev.blip2serve.serve.model.VariantKey;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * preprocessed, it waits for them up to {@code max-wait} after the oldest job's arrival (no wait once that has
  * passed, as under load, and none for a request that is alone). Jobs whose deadline passed while queued are
  * answered 503 {@code deadline-exceeded} and never run. When a batch fails, it is retried in halves until each
- * failing request is alone, so one request the engine chokes on fails only itself.
+ * failing request is alone, so one request the engine chokes on fails only itself. A running batch whose every
+ * request gave up (deadline passed, client gone) stops at its next decoder step.
  *
  * <p>{@link #shutdown()} stops admitting (503) and lets the workers finish every job already admitted;
  * {@link #awaitTermination} waits for that.
@@ -339,6 +342,10 @@ public final class BatchScheduler {
         } catch (Throwable t) {
             failure = t;
         }
+        if (failure instanceof GenerationStoppedException) {
+            // every request of the batch gave up while it ran: they were answered already, the rest is moot
+            failure = deadlineExceeded();
+        }
         if (failure != null && batch.size() > 1 && !(failure instanceof ApiException)) {
             // One bad request must not fail the others: retry in halves until the failing ones are alone.
             LOG.warn("{}: a batch of {} failed ({}); retrying it in halves", key, batch.size(), failure.toString());
@@ -379,8 +386,18 @@ public final class BatchScheduler {
             pixels.add(j.pixels());
             prompts.add(j.prompt());
         }
-        CaptionBatch result = m.caption(pixels, prompts, batch.getFirst().params(),
-                (item, token) -> batch.get(item).token(token));
+        CaptionBatch result = m.caption(pixels, prompts, batch.getFirst().params(), new TokenListener() {
+            @Override
+            public void onToken(int item, long token) {
+                batch.get(item).token(token);
+            }
+
+            @Override
+            public boolean stopRequested() {
+                // Nobody waits any more (deadlines passed, clients gone): free the worker for the queue.
+                return batch.stream().allMatch(BatchJob::cancelled);
+            }
+        });
         if (result.images().size() != batch.size()) {
             throw new IllegalStateException("the engine returned " + result.images().size() + " results for "
                     + batch.size() + " images");

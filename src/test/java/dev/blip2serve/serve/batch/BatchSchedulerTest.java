@@ -174,6 +174,38 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aRunningBatchWhoseRequestsAllGaveUpStopsAndIsNotRetried() throws Exception {
+        model.entered = new CountDownLatch(1);
+        model.release = new CountDownLatch(1);
+        BatchJob first = submit("first");
+        assertThat(model.entered.await(BOUND, TimeUnit.SECONDS)).isTrue();
+        model.entered = null;
+        first.cancel(); // its deadline passed or its client left while the batch ran
+        model.release.countDown();
+        assertThat(apiFailure(first).type()).isEqualTo(ProblemType.DEADLINE_EXCEEDED);
+        waitFor(() -> scheduler.admitted() == 0 && scheduler.running() == 0);
+        assertThat(model.calls).hasSize(1);
+        // the worker goes on
+        assertThat(submit("next").result().get(BOUND, TimeUnit.SECONDS).captions()).isNotNull();
+    }
+
+    @Test
+    void aBatchWithOneRequestStillWaitingRunsToTheEnd() throws Exception {
+        BatchJob held = hold();
+        BatchJob leaving = submit("leaving");
+        BatchJob staying = submit("staying");
+        model.entered = new CountDownLatch(1);
+        CountDownLatch second = new CountDownLatch(1);
+        model.release.countDown();
+        held.result().get(BOUND, TimeUnit.SECONDS);
+        model.release = second;
+        assertThat(model.entered.await(BOUND, TimeUnit.SECONDS)).isTrue(); // [leaving, staying] is running
+        leaving.cancel();
+        second.countDown();
+        assertThat(staying.result().get(BOUND, TimeUnit.SECONDS).batchSize()).isEqualTo(2);
+    }
+
+    @Test
     void aVariantWithoutAModelAnswers503() throws Exception {
         BatchScheduler unloaded = new BatchScheduler(new VariantKey("m", "gone"),
                 new ServeProperties.Batching(2, Duration.ZERO, 0, 1, Duration.ofSeconds(30), 1, Duration.ofSeconds(30)),
