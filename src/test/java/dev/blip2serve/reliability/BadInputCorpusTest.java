@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,17 +46,18 @@ class BadInputCorpusTest extends ReliabilityService {
     static final String BOUNDARY = "reliability-boundary";
 
     record Case(String id, String group, String method, String path, String contentType, String body,
-                List<Integer> expect, String type, boolean container, boolean rawClient, String what) {
+                List<Integer> expect, String type, String detail, boolean rawClient, String what) {
         @Override
         public String toString() {
             return id;
         }
     }
 
-    /** A request built in code: null path / content type = take the case's. */
-    record Built(String path, String contentType, HttpRequest.BodyPublisher body, String requestId, byte[] raw) {
+    /** A request built in code: null path / content type = take the case's; headers are sent as well. */
+    record Built(String path, String contentType, HttpRequest.BodyPublisher body, String requestId, byte[] raw,
+                 Map<String, String> headers) {
         Built(String path, String contentType, HttpRequest.BodyPublisher body, String requestId) {
-            this(path, contentType, body, requestId, null);
+            this(path, contentType, body, requestId, null, Map.of());
         }
 
         Built(String contentType, HttpRequest.BodyPublisher body) {
@@ -62,7 +65,12 @@ class BadInputCorpusTest extends ReliabilityService {
         }
 
         static Built raw(byte[] body) {
-            return new Built(null, null, bytes(body), null, body);
+            return new Built(null, null, bytes(body), null, body, Map.of());
+        }
+
+        /** The valid PNG as a raw body, with these headers (for the raw client too). */
+        static Built withHeaders(String requestId, Map<String, String> headers) {
+            return new Built(null, null, bytes(png()), requestId, png(), headers);
         }
     }
 
@@ -83,7 +91,7 @@ class BadInputCorpusTest extends ReliabilityService {
                     n.path("method").isMissingNode() ? "POST" : n.path("method").asString(),
                     n.path("path").asString(), n.path("content_type").isNull() ? null : n.path("content_type").asString(),
                     n.path("body").asString(), expect, n.path("type").isNull() ? null : n.path("type").asString(),
-                    n.path("container").asBoolean(false), n.path("client").asString("").equals("raw"),
+                    n.path("detail").asString(null), n.path("client").asString("").equals("raw"),
                     n.path("what").asString()));
         }
         return out.stream();
@@ -109,7 +117,9 @@ class BadInputCorpusTest extends ReliabilityService {
             String path = built != null && built.path() != null ? built.path() : c.path();
             String contentType = built != null && built.contentType() != null ? built.contentType() : c.contentType();
             if (c.rawClient()) {
-                r = raw(c.method(), path, java.util.Map.of("Content-Type", contentType), built.raw());
+                Map<String, String> headers = new LinkedHashMap<>(built.headers());
+                headers.put("Content-Type", contentType);
+                r = raw(c.method(), path, headers, built.raw());
             } else {
                 HttpRequest.BodyPublisher body = built != null ? built.body() : publisher(c.body());
                 HttpRequest.Builder req = HttpRequest.newBuilder(uri(path)).method(c.method(), body);
@@ -118,6 +128,9 @@ class BadInputCorpusTest extends ReliabilityService {
                 }
                 if (sentRequestId != null) {
                     req.header("X-Request-Id", sentRequestId);
+                }
+                if (built != null) {
+                    built.headers().forEach(req::header);
                 }
                 r = Resp.of(send(req));
             }
@@ -136,10 +149,6 @@ class BadInputCorpusTest extends ReliabilityService {
         assertThat(bodyText).as(c.id() + ": no stack trace or server path in the body")
                 .doesNotContain("Exception").doesNotContain("\tat ").doesNotContain(REPOSITORY.toString())
                 .doesNotContain("dev.blip2serve");
-        if (c.container()) {
-            // refused by the servlet container before the application: status only
-            return;
-        }
         String headerId = r.header("X-Request-Id").orElse(null);
         assertThat(headerId).as(c.id() + ": X-Request-Id").isNotBlank();
         if (sentRequestId != null) {
@@ -165,6 +174,9 @@ class BadInputCorpusTest extends ReliabilityService {
             assertThat(p.path("status").asInt()).isEqualTo(r.status());
             assertThat(p.path("request_id").asString()).as(c.id() + ": request_id").isEqualTo(headerId);
             assertThat(p.path("detail").asString()).as(c.id() + ": detail").isNotBlank().doesNotContain("\n");
+            if (c.detail() != null) {
+                assertThat(p.path("detail").asString()).as(c.id() + ": detail names the problem").contains(c.detail());
+            }
         }
     }
 
@@ -254,8 +266,12 @@ class BadInputCorpusTest extends ReliabilityService {
         }
 
         Multipart image(byte[] data) {
-            out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\n"
-                    + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            return file("image", data);
+        }
+
+        Multipart file(String name, byte[] data) {
+            out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name
+                    + "\"; filename=\"x.png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
             out.writeBytes(data);
             out.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
             return this;
@@ -312,12 +328,37 @@ class BadInputCorpusTest extends ReliabilityService {
                 }
                 yield new Built(mp, bytes(m.end()));
             }
+            case "multipart-two-images" -> new Built(mp, bytes(new Multipart().image(png()).image(png()).end()));
+            case "multipart-unknown-file-part" -> new Built(mp, bytes(new Multipart().image(png())
+                    .file("mask", png()).end()));
+            case "multipart-many-fields" -> {
+                Multipart m = new Multipart().image(png());
+                for (int i = 0; i < 60; i++) {
+                    m.field("f" + i, "x".getBytes(StandardCharsets.UTF_8));
+                }
+                yield new Built(mp, bytes(m.end()));
+            }
             case "multipart-prompt-100k" -> new Built(mp, bytes(new Multipart()
                     .field("prompt", "a".repeat(100_000).getBytes(StandardCharsets.UTF_8)).image(png()).end()));
             case "multipart-prompt-invalid-utf8" -> new Built(mp, bytes(new Multipart()
                     .field("prompt", new byte[] {'Q', ':', ' ', (byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE})
                     .image(png()).end()));
             case "query-prompt-100k" -> new Built("/v1/captions?prompt=" + "a".repeat(100_000), null, bytes(png()), null);
+            case "query-over-8k" -> new Built("/v1/captions?prompt=" + "a".repeat(8200), null, bytes(png()), null);
+            case "query-10mb" -> new Built("/v1/captions?prompt=" + "a".repeat(10_000_000), null, bytes(png()), null,
+                    png(), Map.of());
+            case "header-100k" -> Built.withHeaders("<script>" + "x".repeat(1000),
+                    Map.of("X-Padding", "p".repeat(100_000)));
+            case "headers-many" -> {
+                Map<String, String> headers = new LinkedHashMap<>();
+                for (int i = 0; i < 300; i++) {
+                    headers.put("X-Padding-" + i, "p".repeat(64));
+                }
+                yield Built.withHeaders(null, headers);
+            }
+            case "header-malformed" -> Built.withHeaders(null, Map.of("Bad Name", "1"));
+            case "target-invalid-chars" -> new Built("/v1/captions?prompt=<a|b>", null, bytes(png()), null, png(),
+                    Map.of());
             case "json-many-images" -> new Built(null, HttpRequest.BodyPublishers.ofString(
                     "{\"image\":[" + String.join(",", Collections.nCopies(100, "\"" + b64 + "\"")) + "]}"));
             case "json-deep-nesting" -> new Built(null, HttpRequest.BodyPublishers.ofString(

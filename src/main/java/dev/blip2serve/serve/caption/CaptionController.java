@@ -8,6 +8,7 @@ import dev.blip2serve.serve.web.RequestIds;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -71,10 +72,7 @@ public class CaptionController {
     private Input read(HttpServletRequest request, List<String> jsonNames) throws IOException {
         long limit = properties.limits().maxBodyBytes().toBytes();
         if (request instanceof MultipartHttpServletRequest multipart) {
-            MultipartFile image = multipart.getFile("image");
-            if (image == null) {
-                throw new ApiException(ProblemType.INVALID_REQUEST, "the multipart body has no 'image' part");
-            }
+            MultipartFile image = onlyImagePart(multipart);
             // The multipart resolver enforces this on a real server; checked again for other containers and MockMvc.
             if (image.getSize() > limit) {
                 throw ApiException.tooLarge("the image", limit);
@@ -99,5 +97,27 @@ public class CaptionController {
             throw new ApiException(ProblemType.INVALID_REQUEST, "the multipart body could not be read");
         }
         return new Input(BoundedBody.read(request, limit, "the image"), request::getParameter);
+    }
+
+    /**
+     * The one {@code image} file part. A second image or a file part under another name is refused rather than
+     * ignored: the client meant something by it (a batch, a misspelt name) that this request would not do.
+     */
+    private static MultipartFile onlyImagePart(MultipartHttpServletRequest multipart) {
+        MultipartFile image = multipart.getFile("image");
+        if (image == null) {
+            throw new ApiException(ProblemType.INVALID_REQUEST, "the multipart body has no 'image' part");
+        }
+        for (Map.Entry<String, List<MultipartFile>> part : multipart.getMultiFileMap().entrySet()) {
+            if (!part.getKey().equals("image")) {
+                throw ApiException.invalidParameter(part.getKey(), "file part '" + part.getKey() + "' is not used: "
+                        + "only 'image' may be a file; send parameters as plain form fields");
+            }
+            if (part.getValue().size() > 1) {
+                throw ApiException.invalidParameter("image", "the multipart body has " + part.getValue().size()
+                        + " 'image' parts; send exactly one image per request");
+            }
+        }
+        return image;
     }
 }

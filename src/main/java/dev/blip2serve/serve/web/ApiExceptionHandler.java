@@ -5,10 +5,12 @@ import dev.blip2serve.runtime.InferenceException;
 import dev.blip2serve.serve.ServeProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import org.apache.tomcat.util.http.InvalidParameterException;
+import org.apache.tomcat.util.http.fileupload.impl.FileCountLimitExceededException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.i18n.LocaleContextHolder;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -69,6 +71,27 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> multipart(MultipartException e, HttpServletRequest request) {
         return respond(Problems.of(ProblemType.INVALID_REQUEST, "the multipart body could not be read", request),
                 new HttpHeaders());
+    }
+
+    /**
+     * Spring reports Tomcat's part-count limit ({@code server.tomcat.max-part-count}) as an upload over the size
+     * limit. It is a 400 here, not a 413: the size is fine, and no valid request has that many parts (one image
+     * and a few fields), so the body is malformed rather than too large.
+     */
+    @Override
+    protected ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof FileCountLimitExceededException tooMany) {
+                ProblemDetail problem = Problems.of(ProblemType.INVALID_REQUEST, "the multipart body has more than "
+                        + tooMany.getLimit() + " parts; send one 'image' part and the parameters as fields",
+                        ((NativeWebRequest) request).getNativeRequest(HttpServletRequest.class));
+                problem.setProperty("max_parts", tooMany.getLimit());
+                return ResponseEntity.status(HttpStatus.BAD_REQUEST).headers(headers)
+                        .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+            }
+        }
+        return super.handleMaxUploadSizeExceededException(ex, headers, status, request);
     }
 
     /** Tomcat refuses query or form parameters that do not decode (invalid percent-encoding or UTF-8). */

@@ -133,11 +133,14 @@ public class OpenApiConfig {
         op.setParameters(params);
         op.requestBody(requestBody(properties, compare));
         ApiResponses responses = new ApiResponses().addApiResponse("200", ok);
-        problem(responses, "400", "A parameter is invalid (`parameter` names it) or the request is malformed");
+        problem(responses, "400", "A parameter is invalid (`parameter` names it; also a second `image` part or "
+                + "another file part) or the request is malformed (also more than `max_parts` multipart parts)");
         problem(responses, "404", "Unknown model or precision (`available` lists what exists)");
         problem(responses, "413", "The image is larger than the limit (`limit_bytes`)");
+        problem(responses, "414", "Request line too long (`limit_bytes`): send long prompts as form fields or JSON");
         problem(responses, "415", "Not multipart, image/*, application/octet-stream or JSON");
         problem(responses, "422", "The image cannot be decoded or is too large in pixels");
+        problem(responses, "431", "Request headers too large (`limit_bytes`) or too many (`max_headers`)");
         if (!compare) {
             problem(responses, "429", "The variant's queue is full; retry after `Retry-After` seconds");
             problem(responses, "503", "The variant is loading or failed (`state`), the deadline passed "
@@ -230,7 +233,9 @@ public class OpenApiConfig {
         p.put("parameter", new StringSchema().description("400: the parameter at fault"));
         p.put("available", new ArraySchema().items(new StringSchema()).description("404: what exists"));
         p.put("state", new StringSchema().description("503: loading or failed"));
-        p.put("limit_bytes", new IntegerSchema().format("int64").description("413: the limit"));
+        p.put("limit_bytes", new IntegerSchema().format("int64").description("413, 414, 431: the limit"));
+        p.put("max_parts", new IntegerSchema().description("400: the most multipart parts a request may have"));
+        p.put("max_headers", new IntegerSchema().description("431: the most headers a request may have"));
         p.put("retry_after_seconds", new IntegerSchema()
                 .description("In compare results and stream error events, where there is no Retry-After header"));
         return new ObjectSchema().description("RFC 9457 problem details").properties(p)

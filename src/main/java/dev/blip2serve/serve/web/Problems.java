@@ -89,7 +89,8 @@ public final class Problems {
     /** Adds the request id and, if missing, the request path as {@code instance}. */
     public static void decorate(ProblemDetail p, HttpServletRequest request) {
         p.setProperty(RequestIds.MDC_KEY, RequestIds.of(request));
-        if (p.getInstance() == null) {
+        // Tomcat may refuse a request before its path is parsed (request line too long): no instance then.
+        if (p.getInstance() == null && request.getRequestURI() != null) {
             try {
                 p.setInstance(java.net.URI.create(request.getRequestURI()));
             } catch (IllegalArgumentException e) {
