@@ -29,6 +29,18 @@ class LayeringRulesTest {
     }
 
     @Test
+    void gpuRuleHasClassesAndWouldCatchADependencyOutsideTheJdk() {
+        assertThat(production.that(resideInAPackage(LayeringTest.GPU))).as("the NVML binding").isNotEmpty();
+        assertThat(LayeringTest.gpuOnlyUsesTheJdk().evaluate(production).hasViolation()).isFalse();
+        // The same rule over the service's GPU metrics (Spring, Micrometer) must report violations.
+        assertThat(com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes()
+                .that().haveFullyQualifiedName("dev.blip2serve.serve.model.GpuMemoryMetrics")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java.lang..", "java.util..", "java.io..",
+                        "java.nio..", LayeringTest.GPU)
+                .evaluate(production).hasViolation()).isTrue();
+    }
+
+    @Test
     void onnxRuntimeRuleCatchesTheRuntimePackage() {
         // dev.blip2serve.runtime wraps ONNX Runtime, so the same rule applied to it must report violations.
         assertThat(LayeringTest.noOnnxRuntimeIn("dev.blip2serve.runtime..").evaluate(production).hasViolation()).isTrue();

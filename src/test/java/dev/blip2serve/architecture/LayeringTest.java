@@ -1,5 +1,6 @@
 package dev.blip2serve.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -59,6 +60,23 @@ class LayeringTest {
             .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.blip2serve.checkpoint.SafetensorsFile")
             .orShould().dependOnClassesThat().haveFullyQualifiedName("dev.blip2serve.checkpoint.TensorInfo")
             .because("the graph builder knows no Hugging Face tensor names or files; only blip2.hf maps them");
+
+    /**
+     * The NVML binding needs only the JDK (FFM), so its probe runs on a {@code java.base}-only runtime on a GPU box; and
+     * it must stay out of Spring and ONNX Runtime like the pure layers.
+     */
+    @ArchTest
+    static final ArchRule gpuBindingUsesOnlyTheJdk = gpuOnlyUsesTheJdk();
+
+    static ArchRule gpuOnlyUsesTheJdk() {
+        return classes().that().resideInAPackage(GPU)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java.lang..", "java.util..", "java.io..",
+                        "java.nio..", GPU)
+                .because("the NVML probe runs on a java.base-only runtime: no Spring, no ONNX Runtime, no JSON library");
+    }
+
+    /** The NVML binding (FFM, no JNI). */
+    static final String GPU = "dev.blip2serve.gpu..";
 
     /** Only the service uses the service; the launcher is exempt (see {@link #LAUNCHER}). */
     @ArchTest

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.blip2serve.blip2.WeightPrecision;
 import dev.blip2serve.convert.Blip2Converter;
 import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.gpu.FakeNvml;
+import dev.blip2serve.gpu.Nvml;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.repository.ManifestIo;
 import dev.blip2serve.serve.ServeApplication;
 import dev.blip2serve.serve.model.EmbeddedCheckpoint;
+import dev.blip2serve.serve.model.NvmlSource;
+import dev.blip2serve.serve.model.ProcessMemory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,6 +37,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -51,14 +58,43 @@ import tools.jackson.databind.JsonNode;
  * ({@code $__rate_interval} = 1m, {@code $model}, {@code $precision} = both precisions) until each returns a finite
  * value, and per precision for the ones grouped by precision. Waits are bounded polls; nothing here times the
  * service.
+ *
+ * <p>GPU panels: there is no GPU here, so the service reads GPU memory through the real NVML binding from
+ * {@link FakeNvml} (an NVML written in Java behind FFM upcall stubs, the same C ABI as {@code libnvidia-ml.so.1}),
+ * handed to it as an {@link NvmlSource} bean, with {@code blip2.gpu.memory-metrics=on} since CUDA is off. The fake
+ * reports this process's "GPU memory" as its RSS, so it grows while each variant loads and the per-variant GPU panel
+ * has a value per precision. The GPU series reach Prometheus from the service's own gauges, like every other.
  */
 @SpringBootTest(classes = ServeApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
                 "blip2.bootstrap-variants=fp32,fp16",
                 "blip2.batching.max-batch=4",
-                "blip2.batching.max-wait=20ms"})
+                "blip2.batching.max-wait=20ms",
+                "blip2.gpu.memory-metrics=on"})
+@Import(DashboardQueriesPrometheusTest.FakeGpu.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class DashboardQueriesPrometheusTest {
+
+    /** The GPU the service reads: 80 GiB, this process's memory = its RSS, plus another process's 1 GiB. */
+    static final FakeNvml GPU = fakeGpu();
+
+    private static FakeNvml fakeGpu() {
+        FakeNvml fake = new FakeNvml();
+        fake.total = 80L << 30;
+        fake.processes = () -> List.of(
+                new FakeNvml.Proc(ProcessHandle.current().pid(), ProcessMemory::residentBytes, -1, -1),
+                FakeNvml.Proc.of(1, 1L << 30));
+        // Never closed: the service may call it until its context closes, after this class's @AfterAll.
+        return fake;
+    }
+
+    @TestConfiguration(proxyBeanMethods = false)
+    static class FakeGpu {
+        @Bean
+        NvmlSource fakeNvml() {
+            return () -> Nvml.open(GPU.lookup());
+        }
+    }
 
     private static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
     private static final List<String> PRECISIONS = List.of("fp32", "fp16");
@@ -93,6 +129,8 @@ class DashboardQueriesPrometheusTest {
         List<Dashboards.Query> queries = Dashboards.queries();
         assertThat(queries).hasSizeGreaterThan(10);
         assertThat(queries).as("the quality panel").anyMatch(q -> q.expr().contains("blip2_variant_quality"));
+        assertThat(queries).as("the GPU panels").anyMatch(q -> q.expr().contains("blip2_gpu_memory_used_bytes"))
+                .anyMatch(q -> q.expr().contains("blip2_variant_load_gpu_delta_bytes"));
 
         waitUntilBothPrecisionsAreReady();
         URI prom = startPrometheus(binary);
@@ -136,6 +174,14 @@ class DashboardQueriesPrometheusTest {
         QUALITY.forEach((precision, sets) -> sets.forEach((dataset, metrics) -> metrics.forEach((metric, value) ->
                 expected.put(precision + " " + dataset + " " + metric, value))));
         assertThat(quality).isEqualTo(expected);
+
+        // The GPU series are the fake NVML's numbers, read by the service through the binding.
+        assertThat(GPU.initCalls.get()).as("the service initialised NVML").isPositive();
+        JsonNode total = query(prom, "blip2_gpu_memory_total_bytes");
+        assertThat(total).hasSize(1);
+        assertThat(Double.parseDouble(total.get(0).path("value").get(1).asString())).isEqualTo((double) GPU.total);
+        assertThat(precisions(query(prom, "blip2_variant_load_gpu_delta_bytes{model=\"" + MODEL + "\"}")))
+                .containsAll(PRECISIONS);
     }
 
     /** "" when the query has data: a finite value, for each precision when the series carry one. */

@@ -39,8 +39,9 @@ import java.util.stream.Stream;
  * statistics the scale searches need ({@link ActivationStats}).
  *
  * <p>The graphs are the float ones with {@link CalibrationTaps}, written to a temporary folder: the vision graph
- * on each image (batch 1), then the decoder teacher-forced on {@code [image queries] + BOS + text tokens} in one
- * full-sequence run (empty KV cache). Only one item's activations are in memory at a time.
+ * on each image (batch 1), then, with the vision session closed, the decoder teacher-forced on
+ * {@code [image queries] + BOS + text tokens} in one full-sequence run per item (empty KV cache). Only one graph is
+ * loaded and one item's activations are in memory at a time (plus every item's query embeddings).
  */
 public final class Calibrator {
 
@@ -99,28 +100,40 @@ public final class Calibrator {
         Blip2Config.OptConfig t = config.text();
         int q = config.numQueryTokens();
         int side = config.vision().imageSize();
+        int passes = lmOutputs.isEmpty() ? 1 : 2;
+        int total = passes * set.items().size();
         try (OptTokenizer tokenizer = OptTokenizer.load(checkpointDir);
              OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            try (OrtSession vision = env.createSession(visionFile.toString(), so);
-                 OrtSession decoder = env.createSession(decoderFile.toString(), so)) {
+            // A handful of runs: packing the GEMM weights would only add a second copy of them while loading.
+            so.addConfigEntry("session.disable_prepacking", "1");
+            // One graph at a time, vision over every item first: at full size the fp32 ViT-g and OPT decoder
+            // together would need the memory of both (~15 GB for OPT-2.7b) instead of the larger one.
+            List<float[]> prefixes = new ArrayList<>();
+            int done = 0;
+            progress.progress("calibrate", 0, total);
+            try (OrtSession vision = env.createSession(visionFile.toString(), so)) {
                 Set<String> vOut = new HashSet<>(visionOutputs);
                 vOut.add(VisionGraph.QUERY_EMBEDS);
-                int done = 0;
-                progress.progress("calibrate", 0, set.items().size());
                 for (CalibrationSet.Item item : set.items()) {
                     float[] pixels = pre.preprocess(Files.readAllBytes(item.image()));
-                    float[] prefix;
                     try (OnnxTensor px = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), new long[] {1, 3, side, side});
                          OrtSession.Result r = vision.run(Map.of(VisionGraph.PIXEL_VALUES, px), vOut)) {
-                        prefix = floats(r, VisionGraph.QUERY_EMBEDS);
+                        prefixes.add(floats(r, VisionGraph.QUERY_EMBEDS)); // [q, hidden]: 320 KB at 2.7b
                         collect(r, visionOutputs, stats);
                     }
-                    if (!lmOutputs.isEmpty()) {
-                        long[] ids = item.text().isEmpty() ? new long[] {t.bosTokenId()} : tokenizer.encode(item.text());
-                        runDecoder(env, decoder, prefix, q, ids, lmOutputs, stats);
-                    }
-                    progress.progress("calibrate", ++done, set.items().size());
+                    progress.progress("calibrate", ++done, total);
+                }
+            }
+            if (lmOutputs.isEmpty()) {
+                return;
+            }
+            try (OrtSession decoder = env.createSession(decoderFile.toString(), so)) {
+                for (int i = 0; i < set.items().size(); i++) {
+                    CalibrationSet.Item item = set.items().get(i);
+                    long[] ids = item.text().isEmpty() ? new long[] {t.bosTokenId()} : tokenizer.encode(item.text());
+                    runDecoder(env, decoder, prefixes.get(i), q, ids, lmOutputs, stats);
+                    progress.progress("calibrate", ++done, total);
                 }
             }
         } catch (OrtException e) {

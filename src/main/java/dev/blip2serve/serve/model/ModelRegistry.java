@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,10 +29,18 @@ public class ModelRegistry implements DisposableBean {
     private final ConcurrentSkipListMap<VariantKey, Variant> variants = new ConcurrentSkipListMap<>();
     private final ServeProperties properties;
     private final MeterRegistry meters;
+    private final GpuMemoryMetrics gpu;
 
+    /** Without GPU metrics (tests without Spring). */
     public ModelRegistry(ServeProperties properties, MeterRegistry meters) {
+        this(properties, meters, GpuMemoryMetrics.none());
+    }
+
+    @Autowired
+    public ModelRegistry(ServeProperties properties, MeterRegistry meters, GpuMemoryMetrics gpu) {
         this.properties = properties;
         this.meters = meters;
+        this.gpu = gpu;
         Gauge.builder("blip2.process.resident.memory", ProcessMemory::residentBytes)
                 .baseUnit("bytes").description("Resident set size of the whole process (JVM + ONNX Runtime); -1 off Linux")
                 .register(meters);
@@ -44,6 +53,11 @@ public class ModelRegistry implements DisposableBean {
             bindGauges(v);
             return v;
         });
+    }
+
+    /** GPU memory readings; {@link GpuMemoryMetrics#active()} is false without CUDA or NVML. */
+    public GpuMemoryMetrics gpu() {
+        return gpu;
     }
 
     public Optional<Variant> find(String model, String variant) {
@@ -97,6 +111,13 @@ public class ModelRegistry implements DisposableBean {
                 .tags(tags).baseUnit("bytes")
                 .description("Growth of the process RSS while the variant was opened and warmed up (approximate)")
                 .register(meters);
+        if (gpu.active()) {
+            Gauge.builder("blip2.variant.load.gpu.delta", v,
+                            x -> x.loadGpuDeltaBytes() == Variant.NOT_MEASURED ? Double.NaN : x.loadGpuDeltaBytes())
+                    .tags(tags).baseUnit("bytes")
+                    .description("Growth of this process's GPU memory while the variant was opened and warmed up (NVML)")
+                    .register(meters);
+        }
         Gauge.builder("blip2.variant.ready", v, x -> x.state() == VariantState.READY ? 1 : 0).tags(tags)
                 .description("1 when the variant serves, 0 while loading or after it failed").register(meters);
         Gauge.builder("blip2.model.bytes", v, x -> x.status().manifest() == null ? Double.NaN : x.status().manifest().totalBytes())

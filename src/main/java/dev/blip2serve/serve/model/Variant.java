@@ -30,7 +30,10 @@ public final class Variant {
     /** {@link #NOT_MEASURED} until loading measured it; the delta itself may be negative (a GC during loading). */
     private volatile long loadResidentDeltaBytes = NOT_MEASURED;
 
-    /** Marks a resident-memory delta that was not measured. */
+    /** {@link #NOT_MEASURED} until loading measured it (only with GPU metrics on, see {@link GpuMemoryMetrics}). */
+    private volatile long loadGpuDeltaBytes = NOT_MEASURED;
+
+    /** Marks a resident-memory (or GPU memory) delta that was not measured. */
     public static final long NOT_MEASURED = Long.MIN_VALUE;
 
     public Variant(VariantKey key, Path dir, ServeProperties.Batching batching, DistributionSummary batchSizes) {
@@ -82,6 +85,19 @@ public final class Variant {
 
     public void loadResidentDeltaBytes(long bytes) {
         this.loadResidentDeltaBytes = bytes;
+    }
+
+    /**
+     * How much GPU memory the process gained while this variant was opened and warmed up ({@link GpuMemoryMetrics#loadDelta}),
+     * or {@link #NOT_MEASURED}: CUDA's context, ONNX Runtime's arena growth and the weights, plus whatever other
+     * variants allocated on the GPU meanwhile.
+     */
+    public long loadGpuDeltaBytes() {
+        return loadGpuDeltaBytes;
+    }
+
+    public void loadGpuDeltaBytes(long bytes) {
+        this.loadGpuDeltaBytes = bytes;
     }
 
     /** Requests in a running batch now. */

@@ -98,6 +98,7 @@ public class VariantLoader {
             registry.bindQuality(v, manifest);
             v.loading(properties.verify() ? "verifying and opening" : "opening");
             long residentBefore = ProcessMemory.residentBytes();
+            GpuMemoryMetrics.Snapshot gpuBefore = registry.gpu().snapshot();
             model = OrtCaptionModel.open(v.dir(), properties.ort().options(), properties.verify());
             if (properties.warmUp()) {
                 v.loading("warming up");
@@ -107,9 +108,14 @@ public class VariantLoader {
             if (residentBefore >= 0 && residentAfter >= 0) {
                 v.loadResidentDeltaBytes(residentAfter - residentBefore);
             }
+            GpuMemoryMetrics.Snapshot gpuAfter = registry.gpu().snapshot();
+            if (registry.gpu().active()) {
+                v.loadGpuDeltaBytes(GpuMemoryMetrics.loadDelta(gpuBefore, gpuAfter));
+            }
             v.ready(model);
-            LOG.info("{}: ready in {} ms ({} bytes on disk, process RSS {} -> {} bytes)", v.key(),
-                    (System.nanoTime() - start) / 1_000_000, manifest.totalBytes(), residentBefore, residentAfter);
+            LOG.info("{}: ready in {} ms ({} bytes on disk, process RSS {} -> {} bytes{})", v.key(),
+                    (System.nanoTime() - start) / 1_000_000, manifest.totalBytes(), residentBefore, residentAfter,
+                    registry.gpu().active() ? ", GPU memory " + gpuBefore + " -> " + gpuAfter : "");
         } catch (RepositoryException e) {
             fail(v, reason(e, v.dir()), manifest, model, null);
         } catch (RuntimeException | LinkageError e) {

@@ -34,7 +34,8 @@ class CalibratorTest {
             // cross-attention layer; several would share the image embedding's tap)
             assertThat(new HashSet<>(r.taps().values())).hasSize(topology.groups().size());
             assertThat(r.taps().get("lm.layers.0.attn.v_proj")).isEqualTo("calib/lm.layers.0.attn.q_proj");
-            assertThat(progress).containsExactly(0L, 1L, 2L, 3L);
+            // two passes over the three items: the vision graph, then (vision closed) the decoder
+            assertThat(progress).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
 
             int tokens = 0;
             try (OptTokenizer tok = OptTokenizer.load(Fixtures.TINY)) {
