@@ -1,22 +1,14 @@
 package dev.blip2serve.reliability;
 
+import dev.blip2serve.serve.LoopbackService;
 import dev.blip2serve.serve.ServeApplication;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The real service on a random loopback port, shared by the reliability tests (one application context): a fresh
@@ -33,23 +25,15 @@ import tools.jackson.databind.json.JsonMapper;
         "blip2.batching.max-queued=8",
         "blip2.batching.workers=1",
         "blip2.batching.retry-after-seconds=1"})
-abstract class ReliabilityService {
+abstract class ReliabilityService extends LoopbackService {
 
     static final long LIMIT_BYTES = 4L << 20;
-    static final Duration READY_WITHIN = Duration.ofMinutes(10);
     static final Path REPOSITORY = createRepository();
 
     private static Path createRepository() {
+        Path repo = temporaryRepository("blip2-reliability-");
         try {
-            Path repo = Files.createTempDirectory("blip2-reliability-");
             FaultyVariants.write(repo);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try (Stream<Path> all = Files.walk(repo)) {
-                    all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    // best effort
-                }
-            }));
             return repo;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -61,12 +45,6 @@ abstract class ReliabilityService {
         registry.add("blip2.repository", REPOSITORY::toString);
     }
 
-    @LocalServerPort
-    int port;
-
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    final JsonMapper json = JsonMapper.builder().build();
-
     private static volatile boolean ready;
 
     @BeforeEach
@@ -74,30 +52,11 @@ abstract class ReliabilityService {
         if (ready) {
             return;
         }
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (true) {
+        awaitService(() -> {
             HttpResponse<String> r = get("/actuator/health/readiness");
-            if (r.statusCode() == 200) {
-                ready = true;
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not ready: " + r.body());
-            }
-            Thread.sleep(250);
-        }
-    }
-
-    URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
-    }
-
-    HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? null : r.body();
+        });
+        ready = true;
     }
 
     /** A response, from the JDK client or from {@link #raw}. */

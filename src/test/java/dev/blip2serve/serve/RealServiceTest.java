@@ -2,23 +2,16 @@ package dev.blip2serve.serve;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The real service on a random port with the real engine, shared by its subclasses (one application context: same
@@ -33,32 +26,21 @@ import tools.jackson.databind.json.JsonMapper;
         "blip2.batching.workers=1",
         "blip2.batching.max-wait=20ms",
         "blip2.batching.retry-after-seconds=1"})
-public abstract class RealServiceTest {
+public abstract class RealServiceTest extends LoopbackService {
 
     static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
-    // Generous: converting and loading on a loaded 2-core CI box; a bound on waiting, not a latency check.
-    static final Duration READY_WITHIN = Duration.ofMinutes(10);
 
-    /** One repository for the shared context, removed when the JVM exits. */
+    /** One repository for the shared context, next to a model whose only variant has a broken manifest. */
     static final Path REPOSITORY = createRepository();
 
     private static Path createRepository() {
+        Path repo = temporaryRepository("blip2-serve-it-");
         try {
-            Path repo = Files.createTempDirectory("blip2-serve-it-");
             Path broken = Files.createDirectories(repo.resolve("broken-model/fp32"));
             Files.writeString(broken.resolve("manifest.json"), "{ not json");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(repo)));
             return repo;
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> all = Files.walk(root)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
         }
     }
 
@@ -66,12 +48,6 @@ public abstract class RealServiceTest {
     static void repository(DynamicPropertyRegistry registry) {
         registry.add("blip2.repository", REPOSITORY::toString);
     }
-
-    @LocalServerPort
-    int port;
-
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    final JsonMapper json = JsonMapper.builder().build();
 
     private static volatile boolean ready;
 
@@ -81,25 +57,19 @@ public abstract class RealServiceTest {
         if (ready) {
             return;
         }
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (true) {
+        awaitService(() -> {
             HttpResponse<String> r = get("/actuator/health/readiness");
+            String models = get("/v1/models").body();
             if (r.statusCode() == 200) {
-                JsonNode models = json.readTree(get("/v1/models").body());
-                boolean fp16 = false;
-                for (JsonNode v : models.path("variants")) {
-                    fp16 |= v.path("precision").asString().equals("fp16") && !v.path("state").asString().equals("loading");
-                }
-                if (fp16) {
-                    ready = true;
-                    return;
+                for (JsonNode v : json.readTree(models).path("variants")) {
+                    if (v.path("precision").asString().equals("fp16") && !v.path("state").asString().equals("loading")) {
+                        return null;
+                    }
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not ready: " + r.body() + "\nmodels: " + get("/v1/models").body());
-            }
-            Thread.sleep(250);
-        }
+            return r.body() + "\nmodels: " + models;
+        });
+        ready = true;
     }
 
     static final String BOUNDARY = "blip2-test-boundary";
@@ -115,18 +85,6 @@ public abstract class RealServiceTest {
         out.write(png);
         out.write(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return out.toByteArray();
-    }
-
-    URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
-    }
-
-    HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return http.send(request.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpRequest.Builder postPng(String path, byte[] png) {
