@@ -10,6 +10,7 @@ import dev.blip2serve.gpu.FakeNvml;
 import dev.blip2serve.gpu.Nvml;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.repository.ManifestIo;
+import dev.blip2serve.serve.LoopbackService;
 import dev.blip2serve.serve.ServeApplication;
 import dev.blip2serve.serve.model.EmbeddedCheckpoint;
 import dev.blip2serve.serve.model.NvmlSource;
@@ -18,29 +19,24 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -73,7 +69,7 @@ import tools.jackson.databind.JsonNode;
                 "blip2.gpu.memory-metrics=on"})
 @Import(DashboardQueriesPrometheusTest.FakeGpu.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-class DashboardQueriesPrometheusTest {
+class DashboardQueriesPrometheusTest extends LoopbackService {
 
     /** The GPU the service reads: 80 GiB, this process's memory = its RSS, plus another process's 1 GiB. */
     static final FakeNvml GPU = fakeGpu();
@@ -100,7 +96,6 @@ class DashboardQueriesPrometheusTest {
     private static final List<String> PRECISIONS = List.of("fp32", "fp16");
     private static final String MODEL = "shapes-blip2";
     // Bounds on waiting (converting and loading on a busy 2-core CI machine), not latency checks.
-    private static final Duration READY_WITHIN = Duration.ofMinutes(10);
     private static final Duration SCRAPED_WITHIN = Duration.ofMinutes(2);
     private static final Duration DATA_WITHIN = Duration.ofMinutes(2);
 
@@ -118,10 +113,6 @@ class DashboardQueriesPrometheusTest {
         registry.add("blip2.repository", REPOSITORY::toString);
     }
 
-    @LocalServerPort
-    int port;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @Test
     void everyDashboardQueryReturnsDataFromTheRunningService() throws Exception {
@@ -240,19 +231,14 @@ class DashboardQueriesPrometheusTest {
     }
 
     private HttpResponse<String> post(String path, byte[] body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header("Content-Type", "image/png").timeout(Duration.ofMinutes(2))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
     private void waitUntilBothPrecisionsAreReady() throws Exception {
         poll(READY_WITHIN, "the service is ready with fp32 and fp16", () -> {
-            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            String models = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> ready = get("/actuator/health/readiness");
+            String models = get("/v1/models").body();
             Set<String> readyPrecisions = new TreeSet<>();
             for (JsonNode v : Dashboards.JSON.readTree(models).path("variants")) {
                 if (v.path("state").asString().equals("ready")) {
@@ -269,8 +255,8 @@ class DashboardQueriesPrometheusTest {
      * service finds variants and skips its own bootstrap.
      */
     private static Path repositoryWithQuality() {
-        Path repository = tempDir("blip2-deploy-prom-repo-");
-        Path checkpoint = tempDir("blip2-deploy-prom-ckpt-");
+        Path repository = temporaryFolder("blip2-deploy-prom-repo-");
+        Path checkpoint = temporaryFolder("blip2-deploy-prom-ckpt-");
         try {
             EmbeddedCheckpoint.copyTo(checkpoint, DashboardQueriesPrometheusTest.class.getClassLoader());
             for (String name : PRECISIONS) {
@@ -294,7 +280,7 @@ class DashboardQueriesPrometheusTest {
     // ------------------------------------------------------------------ Prometheus
 
     private URI startPrometheus(Path binary) throws Exception {
-        prometheusDir = tempDir("blip2-deploy-prometheus-");
+        prometheusDir = temporaryFolder("blip2-deploy-prometheus-");
         int promPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             promPort = s.getLocalPort();
@@ -410,24 +396,5 @@ class DashboardQueriesPrometheusTest {
             // only a diagnostic
         }
         return "";
-    }
-
-    private static Path tempDir(String prefix) {
-        try {
-            Path dir = Files.createTempDirectory(prefix);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
-            return dir;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> all = Files.walk(root)) {
-            List<Path> paths = new ArrayList<>(all.sorted(Comparator.reverseOrder()).toList());
-            paths.forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
-        }
     }
 }

@@ -28,17 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
 abstract class ReliabilityService extends LoopbackService {
 
     static final long LIMIT_BYTES = 4L << 20;
-    static final Path REPOSITORY = createRepository();
-
-    private static Path createRepository() {
-        Path repo = temporaryRepository("blip2-reliability-");
-        try {
-            FaultyVariants.write(repo);
-            return repo;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final Path REPOSITORY = temporaryFolder("blip2-reliability-", FaultyVariants::write);
 
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {

@@ -15,8 +15,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What the tests against the real service on a random loopback port share: a temporary model repository removed
- * when the JVM exits, an HTTP client for the port, and waiting (bounded) until the service is ready. Subclasses
+ * What the tests against the real service on a random loopback port share: temporary folders removed when the JVM
+ * exits, an HTTP client for the port, and waiting (bounded) until the service is ready. Subclasses
  * carry their own {@code @SpringBootTest} properties, so each set of properties is one application context.
  */
 public abstract class LoopbackService {
@@ -30,20 +30,36 @@ public abstract class LoopbackService {
     protected final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     protected final JsonMapper json = JsonMapper.builder().build();
 
-    /** A fresh folder for a repository, deleted (best effort) when the JVM exits. */
-    protected static Path temporaryRepository(String prefix) {
+    /** Fills a fresh folder. */
+    @FunctionalInterface
+    protected interface Populate {
+        void into(Path folder) throws IOException;
+    }
+
+    /** A fresh temporary folder, deleted (best effort) when the JVM exits. */
+    protected static Path temporaryFolder(String prefix) {
+        return temporaryFolder(prefix, folder -> {
+        });
+    }
+
+    /** A fresh temporary folder filled by {@code populate}, deleted (best effort) when the JVM exits. */
+    protected static Path temporaryFolder(String prefix, Populate populate) {
         try {
-            Path repo = Files.createTempDirectory(prefix);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try (Stream<Path> all = Files.walk(repo)) {
-                    all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    // best effort
-                }
-            }));
-            return repo;
+            Path folder = Files.createTempDirectory(prefix);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+            populate.into(folder);
+            return folder;
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deletes a folder and everything in it, best effort. */
+    protected static void deleteTree(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort
         }
     }
 

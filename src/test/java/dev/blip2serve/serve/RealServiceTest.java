@@ -31,18 +31,10 @@ public abstract class RealServiceTest extends LoopbackService {
     static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
 
     /** One repository for the shared context, next to a model whose only variant has a broken manifest. */
-    static final Path REPOSITORY = createRepository();
-
-    private static Path createRepository() {
-        Path repo = temporaryRepository("blip2-serve-it-");
-        try {
-            Path broken = Files.createDirectories(repo.resolve("broken-model/fp32"));
-            Files.writeString(broken.resolve("manifest.json"), "{ not json");
-            return repo;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    static final Path REPOSITORY = temporaryFolder("blip2-serve-it-", repo -> {
+        Path broken = Files.createDirectories(repo.resolve("broken-model/fp32"));
+        Files.writeString(broken.resolve("manifest.json"), "{ not json");
+    });
 
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry registry) {
