@@ -2,6 +2,7 @@ package dev.blip2serve.quant;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * AWQ's activation-aware scale search (Lin et al., mit-han-lab/llm-awq {@code auto_scale.py},
@@ -16,9 +17,10 @@ import java.util.List;
  * so ties keep the smaller ratio and ratio 0 (s = 1, plain RTN) is the fallback. {@code mean|x_j|} is
  * {@code get_act_scale}: the mean absolute activation per input channel over the calibration set.
  *
- * <p>One difference from the reference, by design: llm-awq measures the error at the output of the inspected
- * block (the whole self-attention for q/k/v); here it is measured at each linear's output, which needs only the
- * weights and an activation sample. The sample is capped at {@link Options#maxRows()} evenly spaced rows.
+ * <p>Where the error is measured: for the q/k/v group of a self-attention at the output of the whole block
+ * ({@link #search(AttentionBlockLoss, float[], QuantSpec, Options)}, llm-awq's {@code module2inspect}); for every
+ * other group at each linear's output, which needs only the weights and an activation sample, capped at
+ * {@link Options#maxRows()} evenly spaced rows.
  *
  * <p>Cost: {@code 2 * gridSize * rows * sum(N*K)} flops, spread over the common fork-join pool; memory: a few
  * rows of scratch per thread, never a copy of a weight.
@@ -102,7 +104,30 @@ public final class AwqSearch {
         int k = requireInputs(weights, x, spec);
         SmoothQuant.requireLength(xMeanAbs, k, "mean|x|");
         FloatMatrix sample = x.sampleRows(options.maxRows());
-        int grid = options.gridSize();
+        return search(xMeanAbs, options.gridSize(), s -> {
+            double loss = 0.0;
+            for (FloatMatrix w : weights) {
+                loss += OutputLoss.weightOnly(w, sample, s, spec);
+            }
+            return loss;
+        });
+    }
+
+    /**
+     * Searches the ratio for the q/k/v group of a self-attention with the error measured at the block's output
+     * (llm-awq's {@code module2inspect}); the loss's sample is used whole.
+     *
+     * @param block    the attention block and its calibration sequences
+     * @param xMeanAbs mean |x| per input channel {@code [K]} over the calibration set
+     * @param spec     the weight quantizer to search for
+     * @throws IllegalStateException when no ratio gives a finite loss
+     */
+    public static Result search(AttentionBlockLoss block, float[] xMeanAbs, QuantSpec spec, Options options) {
+        SmoothQuant.requireLength(xMeanAbs, block.block().inFeatures(), "mean|x|");
+        return search(xMeanAbs, options.gridSize(), s -> block.loss(s, spec, null));
+    }
+
+    private static Result search(float[] xMeanAbs, int grid, ToDoubleFunction<float[]> lossOf) {
         double[] ratios = new double[grid];
         double[] losses = new double[grid];
         double bestLoss = Double.POSITIVE_INFINITY;
@@ -111,13 +136,9 @@ public final class AwqSearch {
         for (int g = 0; g < grid; g++) {
             ratios[g] = (double) g / grid;
             float[] s = scalesForRatio(xMeanAbs, ratios[g]);
-            double loss = 0.0;
-            for (FloatMatrix w : weights) {
-                loss += OutputLoss.weightOnly(w, sample, s, spec);
-            }
-            losses[g] = loss;
-            if (loss < bestLoss) {
-                bestLoss = loss;
+            losses[g] = lossOf.applyAsDouble(s);
+            if (losses[g] < bestLoss) {
+                bestLoss = losses[g];
                 best = g;
                 bestScales = s;
             }

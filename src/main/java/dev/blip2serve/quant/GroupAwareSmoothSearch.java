@@ -2,6 +2,7 @@ package dev.blip2serve.quant;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The seed paper's group-aware SmoothQuant ("SmoothQuant &amp; Activation Aware Weight Quantization for Vision
@@ -113,18 +114,38 @@ public final class GroupAwareSmoothSearch {
         for (int l = 0; l < refs.length; l++) {
             refs[l] = OutputLoss.reference(weights.get(l), sample);
         }
-        float[] wMax = SmoothQuant.weightAbsMaxPerInputChannel(weights);
-        int grid = options.gridSize();
+        float[] xq = new float[sample.data().length];
+        return search(actAbsMax, SmoothQuant.weightAbsMaxPerInputChannel(weights), options.gridSize(),
+                s -> lossOnSample(weights, sample, s, weightSpec, actSpec, refs, xq));
+    }
+
+    /**
+     * Searches alpha for the q/k/v group of a self-attention with the error measured at the block's output, both
+     * quantizers applied to the group (llm-awq's {@code module2inspect}, as in {@link AwqSearch}).
+     *
+     * @param block      the attention block and its calibration sequences
+     * @param actAbsMax  max |x| per input channel {@code [K]} over the calibration set
+     * @param weightSpec weight quantizer
+     * @param actSpec    activation quantizer
+     * @throws IllegalStateException when no alpha gives a finite loss
+     */
+    public static Result search(AttentionBlockLoss block, float[] actAbsMax, QuantSpec weightSpec, QuantSpec actSpec,
+            Options options) {
+        SmoothQuant.requireLength(actAbsMax, block.block().inFeatures(), "max|x|");
+        return search(actAbsMax, SmoothQuant.weightAbsMaxPerInputChannel(block.block().linears()), options.gridSize(),
+                s -> block.loss(s, weightSpec, actSpec));
+    }
+
+    private static Result search(float[] actAbsMax, float[] wMax, int grid, ToDoubleFunction<float[]> lossOf) {
         double[] alphas = new double[grid + 1];
         double[] losses = new double[grid + 1];
         double bestLoss = Double.POSITIVE_INFINITY;
         int best = -1;
         float[] bestScales = null;
-        float[] xq = new float[sample.data().length];
         for (int g = 0; g <= grid; g++) {
             alphas[g] = (double) g / grid;
             float[] s = SmoothQuant.scales(actAbsMax, wMax, alphas[g]);
-            losses[g] = lossOnSample(weights, sample, s, weightSpec, actSpec, refs, xq);
+            losses[g] = lossOf.applyAsDouble(s);
             if (losses[g] < bestLoss) {
                 bestLoss = losses[g];
                 best = g;
@@ -134,8 +155,7 @@ public final class GroupAwareSmoothSearch {
         if (best < 0) {
             throw new IllegalStateException("group-aware search found no finite loss: " + Arrays.toString(losses));
         }
-        double unsmoothed = lossOnSample(weights, sample, null, weightSpec, actSpec, refs, xq);
-        return new Result(alphas[best], bestScales, alphas, losses, unsmoothed);
+        return new Result(alphas[best], bestScales, alphas, losses, lossOf.applyAsDouble(null));
     }
 
     /**

@@ -18,16 +18,21 @@ import java.util.Map;
  * Mul: ViT fc2 (after GELU), every Q-Former input read from the post-LN residual stream, cross-attention key
  * and value (the image embedding feeds every cross-attention layer and the residual), Q-Former fc2 (GELU), the
  * language projection, and OPT when post-LN or non-ReLU.
+ *
+ * <p>Self-attention q/k/v groups (ViT, Q-Former self-attention, OPT) also know their attention
+ * ({@link #attentionOf(InputGroup)}), so a search can measure their error at the attention's output.
  */
 public final class LinearTopology {
 
     private final List<InputGroup> groups;
     private final Map<String, InputGroup> byLinear;
     private final Map<String, long[]> shapes;
+    private final Map<String, SelfAttention> attention;
 
-    private LinearTopology(List<InputGroup> groups, Map<String, long[]> shapes) {
+    private LinearTopology(List<InputGroup> groups, Map<String, long[]> shapes, Map<String, SelfAttention> attention) {
         this.groups = List.copyOf(groups);
         this.shapes = shapes;
+        this.attention = Map.copyOf(attention);
         Map<String, InputGroup> m = new LinkedHashMap<>();
         for (InputGroup g : groups) {
             for (String l : g.linears()) {
@@ -44,6 +49,7 @@ public final class LinearTopology {
         for (int i = 0; i < vc.layers(); i++) {
             String p = "vision.layers." + i;
             b.group(p + ".attn.qkv", lnFold(source, p + ".layer_norm1"), p + ".attn.qkv");
+            b.attention(p + ".attn.qkv", SelfAttention.fused(p + ".attn.projection", vc.heads(), vc.hiddenSize()));
             b.group(p + ".attn.projection", new InputGroup.IntoPrecedingLinear(p + ".attn.qkv", 2 * vc.hiddenSize()),
                     p + ".attn.projection");
             b.group(p + ".mlp.fc1", lnFold(source, p + ".layer_norm2"), p + ".mlp.fc1");
@@ -54,6 +60,7 @@ public final class LinearTopology {
             String p = "qformer.layers." + i;
             b.group(p + ".self_attn.qkv", new InputGroup.ExplicitMul(),
                     p + ".self_attn.query", p + ".self_attn.key", p + ".self_attn.value");
+            b.attention(p + ".self_attn.qkv", SelfAttention.separate(p + ".self_attn.dense", qc.heads(), false));
             b.group(p + ".self_attn.dense", new InputGroup.IntoPrecedingLinear(p + ".self_attn.value", 0),
                     p + ".self_attn.dense");
             if (qc.hasCrossAttention(i)) {
@@ -72,12 +79,13 @@ public final class LinearTopology {
             String p = "lm.layers." + i;
             b.group(p + ".attn.qkv", preLn ? lnFold(source, p + ".self_attn_layer_norm") : new InputGroup.ExplicitMul(),
                     p + ".attn.q_proj", p + ".attn.k_proj", p + ".attn.v_proj");
+            b.attention(p + ".attn.qkv", SelfAttention.separate(p + ".attn.out_proj", t.heads(), true));
             b.group(p + ".attn.out_proj", new InputGroup.IntoPrecedingLinear(p + ".attn.v_proj", 0), p + ".attn.out_proj");
             b.group(p + ".fc1", preLn ? lnFold(source, p + ".final_layer_norm") : new InputGroup.ExplicitMul(), p + ".fc1");
             b.group(p + ".fc2", t.activation().equals("relu")
                     ? new InputGroup.IntoPrecedingLinear(p + ".fc1", 0) : new InputGroup.ExplicitMul(), p + ".fc2");
         }
-        return new LinearTopology(b.groups, b.shapes);
+        return new LinearTopology(b.groups, b.shapes, b.attention);
     }
 
     private static InputGroup.Fold lnFold(WeightSource source, String ln) {
@@ -92,6 +100,17 @@ public final class LinearTopology {
     /** The groups whose linears {@code scope} quantizes. */
     public List<InputGroup> groups(Scope scope) {
         return groups.stream().filter(g -> scope.includes(g.linears().getFirst())).toList();
+    }
+
+    /** The self-attention whose q/k/v projections make up {@code group}, or null when the group is no such thing. */
+    public SelfAttention attentionOf(InputGroup group) {
+        return attention.get(group.id());
+    }
+
+    /** Whether {@code linear} is one of the q/k/v projections of a self-attention. */
+    public boolean feedsSelfAttention(String linear) {
+        InputGroup g = byLinear.get(linear);
+        return g != null && attention.containsKey(g.id());
     }
 
     /** Every linear name, in graph order. */
@@ -127,6 +146,7 @@ public final class LinearTopology {
         private final WeightSource source;
         private final List<InputGroup> groups = new ArrayList<>();
         private final Map<String, long[]> shapes = new LinkedHashMap<>();
+        private final Map<String, SelfAttention> attention = new LinkedHashMap<>();
 
         Builder(WeightSource source) {
             this.source = source;
@@ -146,6 +166,10 @@ public final class LinearTopology {
                 shapes.put(l, s);
             }
             groups.add(new InputGroup(id, List.of(linears), k, fold));
+        }
+
+        void attention(String groupId, SelfAttention a) {
+            attention.put(groupId, a);
         }
     }
 }

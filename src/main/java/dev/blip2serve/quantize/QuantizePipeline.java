@@ -72,7 +72,7 @@ public final class QuantizePipeline {
                 }
                 CalibrationSet set = CalibrationSet.read(req.calibration(), req.calibrationLimit());
                 calib = new Calibrator(req.checkpointDir(), config, base, req.sampleRows())
-                        .run(set, recipe.scope()::includes, progress);
+                        .run(set, recipe.scope()::includes, topology::feedsSelfAttention, progress);
             }
             ScalePlan plan = ScalePlanner.plan(recipe, topology, base, calib, progress);
             WeightSource source = plan.isEmpty() ? base : new ScaledWeights(base, topology, plan.scales(), plan.clips());
@@ -104,7 +104,8 @@ public final class QuantizePipeline {
             case RTN -> "";
             case SMOOTHQUANT -> "; SmoothQuant scales (alpha " + recipe.alpha() + ") folded into LayerNorms / preceding "
                     + "linears, explicit Mul elsewhere";
-            case AWQ -> "; AWQ scales folded into LayerNorms / preceding linears, explicit Mul elsewhere; clipped weights";
+            case AWQ -> "; AWQ scales folded into LayerNorms / preceding linears, explicit Mul elsewhere"
+                    + (recipe.clip() ? "; clipped weights" : "; no clipping");
             case GROUP_AWARE -> "; group-aware SmoothQuant scales folded into LayerNorms / preceding linears, explicit "
                     + "Mul elsewhere";
         };

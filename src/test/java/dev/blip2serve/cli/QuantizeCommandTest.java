@@ -101,6 +101,15 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void theManifestSaysWhetherWeightsWereClipped() {
+        Run r = cli(quantizeTiny(Preset.W4A16, "--no-clip", "--name", "w4a16-nc").toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode m = manifest(tmp.resolve("repo/tiny/w4a16-nc"));
+        assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("no clipping").doesNotContain("clipped");
+        assertThat(m.get("method").get("parameters").get("searches").toString()).doesNotContain("mean_clip_ratio");
+    }
+
+    @Test
     void shapesWithTheDefaultGroupOf128StaysCloseToFp32() {
         Path repo = tmp.resolve("shapes");
         Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--precision", "fp32");
@@ -112,8 +121,13 @@ class QuantizeCommandTest {
         JsonNode params = m.get("method").get("parameters");
         assertThat(params.get("group_size").asInt()).isEqualTo(128);
         for (JsonNode s : params.get("searches")) {
-            assertThat(s.get("loss").asDouble()).as(s.get("group").asString()).isLessThanOrEqualTo(s.get("rtn_loss").asDouble());
+            String group = s.get("group").asString();
+            assertThat(s.get("loss").asDouble()).as(group).isLessThanOrEqualTo(s.get("rtn_loss").asDouble());
+            // llm-awq's module2inspect: q/k/v are judged by the attention's output, the rest by their own outputs
+            assertThat(s.get("loss_at").asString()).as(group)
+                    .isEqualTo(group.endsWith(".attn.qkv") ? "attention output" : "linear outputs");
         }
+        assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("clipped weights");
         assertThat(m.get("files").toString()).contains("decoder.onnx");
         double[] cider = new double[2];
         String[] variants = {"fp32", "w4a16"};

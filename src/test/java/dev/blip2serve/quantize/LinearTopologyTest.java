@@ -42,4 +42,27 @@ class LinearTopologyTest {
             assertThat(t.groupOf("lm.embed_tokens")).isNull();
         }
     }
+
+    @Test
+    void selfAttentionGroupsKnowTheirAttention() {
+        Blip2Config config = Blip2Config.read(Fixtures.TINY);
+        try (Checkpoint ckpt = Checkpoint.open(Fixtures.TINY)) {
+            LinearTopology t = LinearTopology.of(config, new HfBlip2OptWeights(ckpt, config));
+            SelfAttention opt = t.attentionOf(t.groupOf("lm.layers.1.attn.q_proj"));
+            assertThat(opt).isEqualTo(SelfAttention.separate("lm.layers.1.attn.out_proj", config.text().heads(), true));
+            // the ViT's fused qkv: q, k and v are row blocks of one weight
+            SelfAttention vit = t.attentionOf(t.groupOf("vision.layers.0.attn.qkv"));
+            assertThat(vit.output()).isEqualTo("vision.layers.0.attn.projection");
+            assertThat(vit.causal()).isFalse();
+            assertThat(List.of(vit.q().rowOffset(), vit.k().rowOffset(), vit.v().rowOffset())).containsExactly(0, 64, 128);
+            assertThat(t.attentionOf(t.groupOf("qformer.layers.0.self_attn.key")))
+                    .isEqualTo(SelfAttention.separate("qformer.layers.0.self_attn.dense", config.qformer().heads(), false));
+            // cross-attention and every other group: no self-attention to inspect
+            assertThat(t.attentionOf(t.groupOf("qformer.layers.0.cross_attn.key"))).isNull();
+            assertThat(t.attentionOf(t.groupOf("lm.layers.1.fc1"))).isNull();
+            assertThat(t.feedsSelfAttention("lm.layers.0.attn.v_proj")).isTrue();
+            assertThat(t.feedsSelfAttention("lm.layers.0.attn.out_proj")).isFalse();
+            assertThat(t.feedsSelfAttention("lm.embed_tokens")).isFalse();
+        }
+    }
 }

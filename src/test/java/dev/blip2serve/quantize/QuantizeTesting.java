@@ -41,7 +41,8 @@ final class QuantizeTesting {
         try (Checkpoint ckpt = Checkpoint.open(checkpoint)) {
             WeightSource base = new HfBlip2OptWeights(ckpt, config);
             return new Calibrator(checkpoint, config, base, 256)
-                    .run(CalibrationSet.read(Fixtures.SHAPES_CALIB, items), scope::includes, ProgressListener.NONE);
+                    .run(CalibrationSet.read(Fixtures.SHAPES_CALIB, items), scope::includes,
+                            LinearTopology.of(config, base)::feedsSelfAttention, ProgressListener.NONE);
         }
     }
 

@@ -1,19 +1,28 @@
 package dev.blip2serve.quantize.calibration;
 
 import dev.blip2serve.quant.FloatMatrix;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Streaming statistics of one linear input {@code X [rows, K]} over a calibration set: per-channel max|x| and
- * mean|x| over every row seen, and a bounded, reproducible sample of rows for the scale searches (from each item
- * at most {@code ceil(maxRows / items)} rows, evenly spaced, until {@code maxRows} rows are kept). Memory:
- * {@code (maxRows + 3) * K} numbers, whatever the calibration set's size.
+ * mean|x| over every row seen, and a bounded, reproducible sample of rows for the scale searches. Two kinds of
+ * sample: spread rows (from each item at most {@code ceil(maxRows / items)} rows, evenly spaced, until
+ * {@code maxRows} rows are kept), or whole sequences for inputs of a self-attention, whose loss needs every row
+ * of a sequence (items evenly spaced over the set, each kept whole while it fits; the first is always kept, cut
+ * to {@code maxRows} rows if it is longer). Memory: {@code (maxRows + 3) * K} numbers, whatever the calibration
+ * set's size.
  */
 public final class ActivationStats {
 
     private final int k;
     private final int maxRows;
     private final int rowsPerItem;
+    private final int items;
+    private final boolean wholeSequences;
+    private final List<Integer> lengths = new ArrayList<>();
+    private int itemsSeen;
     private final float[] absMax;
     private final double[] sumAbs;
     private final float[] sample;
@@ -26,12 +35,21 @@ public final class ActivationStats {
      * @param items   number of calibration items that will be added (for the per-item share of the sample)
      */
     public ActivationStats(int k, int maxRows, int items) {
+        this(k, maxRows, items, false);
+    }
+
+    /**
+     * @param wholeSequences keep whole items (sequences) in the sample instead of spread rows
+     */
+    public ActivationStats(int k, int maxRows, int items, boolean wholeSequences) {
         if (k <= 0 || maxRows <= 0 || items <= 0) {
             throw new IllegalArgumentException("K, maxRows and items must be positive");
         }
         this.k = k;
         this.maxRows = maxRows;
         this.rowsPerItem = (maxRows + items - 1) / items;
+        this.items = items;
+        this.wholeSequences = wholeSequences;
         this.absMax = new float[k];
         this.sumAbs = new double[k];
         this.sample = new float[Math.multiplyExact(maxRows, k)];
@@ -53,11 +71,35 @@ public final class ActivationStats {
             }
         }
         rows += n;
+        int item = itemsSeen++;
+        if (wholeSequences) {
+            sampleWhole(x, n, item);
+            return;
+        }
         int take = Math.min(Math.min(rowsPerItem, n), maxRows - sampled);
         for (int i = 0; i < take; i++) {
             int r = (int) ((long) i * n / take);
             System.arraycopy(x, r * k, sample, sampled * k, k);
             sampled++;
+        }
+    }
+
+    /** Every {@code stride}-th item, with the stride set by the first item's length, while whole items fit. */
+    private void sampleWhole(float[] x, int n, int item) {
+        if (item == 0) {
+            int take = Math.min(n, maxRows);
+            System.arraycopy(x, 0, sample, 0, take * k);
+            sampled = take;
+            lengths.add(take);
+            return;
+        }
+        int first = lengths.getFirst();
+        int wanted = Math.max(1, maxRows / first);
+        int stride = Math.max(1, items / wanted);
+        if (item % stride == 0 && sampled + n <= maxRows) {
+            System.arraycopy(x, 0, sample, sampled * k, n * k);
+            sampled += n;
+            lengths.add(n);
         }
     }
 
@@ -82,6 +124,19 @@ public final class ActivationStats {
             out[j] = rows == 0 ? 0f : (float) (sumAbs[j] / rows);
         }
         return out;
+    }
+
+    /** Whether the sample holds whole sequences ({@link #sequenceLengths()}). */
+    public boolean wholeSequences() {
+        return wholeSequences;
+    }
+
+    /** Lengths of the sequences in the sample, in order, summing to its rows; only for whole-sequence samples. */
+    public int[] sequenceLengths() {
+        if (!wholeSequences) {
+            throw new IllegalStateException("this sample holds spread rows, not whole sequences");
+        }
+        return lengths.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The sampled rows {@code [sampled, K]}, in the order they were seen. */

@@ -61,12 +61,19 @@ public final class Calibrator {
         this.maxRows = maxRows;
     }
 
-    /**
-     * @param selected the linears whose inputs are measured
-     * @param progress told "calibrate", items done, items in all
-     */
+    /** {@link #run(CalibrationSet, Predicate, Predicate, ProgressListener)} with spread-row samples everywhere. */
     public CalibrationResult run(CalibrationSet set, Predicate<String> selected, ProgressListener progress)
             throws IOException {
+        return run(set, selected, linear -> false, progress);
+    }
+
+    /**
+     * @param selected       the linears whose inputs are measured
+     * @param wholeSequences the linears whose input sample must hold whole sequences (self-attention q/k/v)
+     * @param progress       told "calibrate", items done, items in all
+     */
+    public CalibrationResult run(CalibrationSet set, Predicate<String> selected, Predicate<String> wholeSequences,
+                                 ProgressListener progress) throws IOException {
         Path tmp = Files.createTempDirectory("blip2-calibration-");
         try {
             GraphWeights vw = new GraphWeights(weights, WeightPrecision.FP32);
@@ -81,7 +88,8 @@ public final class Calibrator {
             for (Map.Entry<String, String> t : taps.entrySet()) {
                 if (!stats.containsKey(t.getValue())) {
                     int k = Math.toIntExact(weights.shape(t.getKey() + ".weight")[1]);
-                    stats.put(t.getValue(), new ActivationStats(k, maxRows, set.items().size()));
+                    stats.put(t.getValue(), new ActivationStats(k, maxRows, set.items().size(),
+                            wholeSequences.test(t.getKey())));
                 }
             }
             measure(set, vision, decoder, new HashSet<>(visionTaps.taps().values()),

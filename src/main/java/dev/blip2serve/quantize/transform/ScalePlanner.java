@@ -2,6 +2,7 @@ package dev.blip2serve.quantize.transform;
 
 import dev.blip2serve.blip2.WeightSource;
 import dev.blip2serve.convert.ProgressListener;
+import dev.blip2serve.quant.AttentionBlockLoss;
 import dev.blip2serve.quant.AwqClipSearch;
 import dev.blip2serve.quant.AwqSearch;
 import dev.blip2serve.quant.FloatMatrix;
@@ -12,6 +13,7 @@ import dev.blip2serve.quantize.InputGroup;
 import dev.blip2serve.quantize.LinearTopology;
 import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.quantize.Recipe;
+import dev.blip2serve.quantize.SelfAttention;
 import dev.blip2serve.quantize.calibration.ActivationStats;
 import dev.blip2serve.quantize.calibration.CalibrationResult;
 import java.util.ArrayList;
@@ -29,6 +31,8 @@ import java.util.Map;
  *       (skipping linears that produce attention queries or keys, as llm-awq does);</li>
  *   <li>group-aware: {@link GroupAwareSmoothSearch} per group with the variant's weight and activation quantizers.</li>
  * </ul>
+ * Both searches measure a self-attention's q/k/v group at the attention's output ({@link AttentionBlockLoss}, on
+ * whole calibration sequences) and every other group at its linears' outputs.
  */
 public final class ScalePlanner {
 
@@ -62,8 +66,12 @@ public final class ScalePlanner {
                     rec.put("alpha", recipe.alpha());
                 }
                 case AWQ -> {
-                    AwqSearch.Result r = AwqSearch.search(weights, stats.sample(), liveFloor(stats.meanAbs()),
-                            recipe.weightSpec());
+                    AttentionBlockLoss block = attentionLoss(g, weights, topology, base, stats);
+                    float[] meanAbs = liveFloor(stats.meanAbs());
+                    AwqSearch.Result r = block != null
+                            ? AwqSearch.search(block, meanAbs, recipe.weightSpec(), AwqSearch.Options.DEFAULT)
+                            : AwqSearch.search(weights, stats.sample(), meanAbs, recipe.weightSpec());
+                    rec.put("loss_at", lossAt(block));
                     scales.put(g.id(), r.scales());
                     rec.put("best_ratio", r.bestRatio());
                     rec.put("loss", r.bestLoss());
@@ -71,8 +79,14 @@ public final class ScalePlanner {
                     rec.put("losses", round(r.losses()));
                 }
                 case GROUP_AWARE -> {
-                    GroupAwareSmoothSearch.Result r = GroupAwareSmoothSearch.search(weights, stats.sample(),
-                            liveFloor(stats.absMax()), recipe.weightSpec(), recipe.fakeActivationSpec());
+                    AttentionBlockLoss block = attentionLoss(g, weights, topology, base, stats);
+                    float[] absMax = liveFloor(stats.absMax());
+                    GroupAwareSmoothSearch.Result r = block != null
+                            ? GroupAwareSmoothSearch.search(block, absMax, recipe.weightSpec(),
+                                    recipe.fakeActivationSpec(), GroupAwareSmoothSearch.Options.DEFAULT)
+                            : GroupAwareSmoothSearch.search(weights, stats.sample(), absMax, recipe.weightSpec(),
+                                    recipe.fakeActivationSpec());
+                    rec.put("loss_at", lossAt(block));
                     scales.put(g.id(), r.scales());
                     rec.put("best_alpha", r.bestAlpha());
                     rec.put("loss", r.bestLoss());
@@ -88,6 +102,31 @@ public final class ScalePlanner {
         Map<String, ScaledWeights.Clip> clips = recipe.clip()
                 ? clip(recipe, topology, base, calib, scales, records, progress) : Map.of();
         return new ScalePlan(scales, clips, records);
+    }
+
+    /**
+     * The attention-output loss for a self-attention's q/k/v group (llm-awq's {@code module2inspect}), or null for
+     * any other group, or when calibration kept spread rows instead of whole sequences for it.
+     */
+    private static AttentionBlockLoss attentionLoss(InputGroup g, List<FloatMatrix> weights, LinearTopology topology,
+                                                    WeightSource base, ActivationStats stats) {
+        SelfAttention a = topology.attentionOf(g);
+        if (a == null || !stats.wholeSequences()) {
+            return null;
+        }
+        List<float[]> biases = new ArrayList<>();
+        for (String l : g.linears()) {
+            biases.add(base.has(l + ".bias") ? base.load(l + ".bias") : null);
+        }
+        FloatMatrix out = FloatMatrix.of(base.load(a.output() + ".weight"), topology.outFeatures(a.output()),
+                topology.inFeatures(a.output()));
+        AttentionBlockLoss.Block block = new AttentionBlockLoss.Block(weights, biases, a.q(), a.k(), a.v(), out,
+                a.heads(), a.causal());
+        return new AttentionBlockLoss(block, stats.sample(), stats.sequenceLengths());
+    }
+
+    private static String lossAt(AttentionBlockLoss block) {
+        return block != null ? "attention output" : "linear outputs";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.blip2serve.quantize.calibration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.blip2serve.quant.FloatMatrix;
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,32 @@ class ActivationStatsTest {
             s.addItem(item(1, 7, 2), 7);
         }
         assertThat(a.sample().data()).containsExactly(b.sample().data());
+    }
+
+    @Test
+    void wholeSequencesAreKeptWholeAndSpreadOverTheItems() {
+        // first item 4 rows: room for 12 / 4 = 3 items of 9, so every third item while whole items fit
+        ActivationStats s = new ActivationStats(2, 12, 9, true);
+        int[] rows = {4, 3, 3, 5, 2, 2, 6, 3, 3};
+        for (int i = 0; i < rows.length; i++) {
+            s.addItem(item(i, rows[i], 2), rows[i]);
+        }
+        assertThat(s.wholeSequences()).isTrue();
+        assertThat(s.sequenceLengths()).containsExactly(4, 5);   // item 6 (6 rows) no longer fits
+        FloatMatrix sample = s.sample();
+        assertThat(sample.rows()).isEqualTo(9);
+        assertThat(sample.get(4, 0)).isEqualTo(300f);
+        assertThat(sample.get(8, 0)).isEqualTo(304f);
+        assertThat(s.rows()).isEqualTo(31);   // the statistics still see every row
+    }
+
+    @Test
+    void aFirstSequenceLongerThanTheSampleIsCut() {
+        ActivationStats s = new ActivationStats(2, 5, 3, true);
+        s.addItem(item(0, 8, 2), 8);
+        s.addItem(item(1, 2, 2), 2);
+        assertThat(s.sequenceLengths()).containsExactly(5);
+        assertThat(s.sample().rows()).isEqualTo(5);
+        assertThatThrownBy(() -> new ActivationStats(2, 5, 3).sequenceLengths()).isInstanceOf(IllegalStateException.class);
     }
 }
