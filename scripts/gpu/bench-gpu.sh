@@ -8,7 +8,8 @@
 #   JAR=path/to/blip2-serve.jar scripts/gpu/bench-gpu.sh      # skip the build (a jar built with -Pgpu)
 #   CHECKPOINT=/models/blip2-opt-2.7b scripts/gpu/bench-gpu.sh # a real checkpoint instead of the synthetic one
 #
-# Needs ~45 GB free under WORK and ~20 GB RAM for the conversions; the GPU needs ~16 GB for fp32 + fp16 + int4.
+# Needs ~55 GB free under WORK and ~20 GB RAM for the conversions; the GPU needs ~24 GB for fp32 + fp16 +
+# fp16-compute + int4.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORK=${1:-/tmp/b2gpu}
@@ -33,9 +34,12 @@ CKPT=${CHECKPOINT:-$WORK/ckpt-2.7b}
 [ -n "${CHECKPOINT:-}" ] || [ -f "$CKPT/config.json" ] || cli synth --shape opt-2.7b --out "$CKPT"
 REPO=$WORK/repo
 NAME=bench-2.7b
-[ -f "$REPO/$NAME/fp16/manifest.json" ] || cli convert --checkpoint "$CKPT" --repo "$REPO" --name $NAME --precision fp32,fp16
+[ -f "$REPO/$NAME/fp16-compute/manifest.json" ] || cli convert --checkpoint "$CKPT" --repo "$REPO" --name $NAME \
+    --precision fp32,fp16,fp16-compute
 [ -f "$REPO/$NAME/w4a16-rtn/manifest.json" ] || cli quantize --checkpoint "$CKPT" --repo "$REPO" --model-name $NAME \
     --preset w4a16-rtn --float-weights fp16
+[ -f "$REPO/$NAME/w4a16-rtn-fp16/manifest.json" ] || cli quantize --checkpoint "$CKPT" --repo "$REPO" --model-name $NAME \
+    --preset w4a16-rtn --float-weights fp16-compute --name w4a16-rtn-fp16
 
 # GPU memory while the benchmark runs (MiB in use on the device, once a second).
 nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -i "$DEVICE" -l 1 > "$WORK/gpu-memory.csv" &
@@ -43,7 +47,8 @@ SMI=$!
 trap 'kill $SMI 2>/dev/null || true' EXIT
 
 cli bench --cuda --cuda-device "$DEVICE" \
-    --model "$REPO/$NAME/fp32" --model "$REPO/$NAME/fp16" --model "$REPO/$NAME/w4a16-rtn" \
+    --model "$REPO/$NAME/fp32" --model "$REPO/$NAME/fp16" --model "$REPO/$NAME/fp16-compute" \
+    --model "$REPO/$NAME/w4a16-rtn" --model "$REPO/$NAME/w4a16-rtn-fp16" \
     --batch-sizes 1,4,8 --new-tokens 20 --warmup 2 --iterations 10 --out "$OUT"
 
 kill $SMI 2>/dev/null || true

@@ -1,5 +1,6 @@
 package dev.blip2serve.blip2;
 
+import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Ops;
 import dev.blip2serve.onnx.Value;
 
@@ -25,7 +26,16 @@ final class Attention {
      * the Q-Former divides them, OPT pre-scales q (pass {@code Scaling.NONE} here).
      */
     static Value scores(Ops ops, Value q, Value k, Value v, Scaling scaling, float factor, Value bias) {
-        Value s = ops.matMul(q, ops.transpose(k, 0, 1, 3, 2));
+        return scores(ops, q, k, v, scaling, factor, bias, ElementType.FLOAT);
+    }
+
+    /**
+     * As above for q, k, v of element type {@code type}. In float16 the scores are taken to float32 before the
+     * scaling, the (float32) bias and the softmax, and the probabilities back to float16, as the CUDA attention
+     * kernels accumulate (and HF's OPT upcasts its softmax).
+     */
+    static Value scores(Ops ops, Value q, Value k, Value v, Scaling scaling, float factor, Value bias, ElementType type) {
+        Value s = ops.cast(ops.matMul(q, ops.transpose(k, 0, 1, 3, 2)), type, ElementType.FLOAT);
         s = switch (scaling) {
             case MULTIPLY -> ops.mul(s, ops.graph().constFloat(factor));
             case DIVIDE -> ops.div(s, ops.graph().constFloat(factor));
@@ -34,7 +44,7 @@ final class Attention {
         if (bias != null) {
             s = ops.add(s, bias);
         }
-        return ops.matMul(ops.softmax(s, -1), v);
+        return ops.matMul(ops.cast(ops.softmax(s, -1), ElementType.FLOAT, type), v);
     }
 
     enum Scaling { MULTIPLY, DIVIDE, NONE }

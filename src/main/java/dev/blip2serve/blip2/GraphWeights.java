@@ -10,19 +10,50 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Turns logical weights into graph initializers: stored at the variant's {@link WeightPrecision}, cast
- * to float32 where stored narrower, loaded lazily so the model writer streams them. Also the default
- * {@link LinearEmitter}: MatMul against the transposed weight, then the bias.
+ * Turns logical weights into graph initializers: stored at the variant's {@link WeightPrecision}, cast to the
+ * type the activations have where the weight is read ({@link #activationType(String)}) when that differs, loaded
+ * lazily so the model writer streams them. Also the default {@link LinearEmitter}: MatMul against the
+ * transposed weight, then the bias.
  */
 public final class GraphWeights implements LinearEmitter {
 
     private final WeightSource source;
     private final WeightPrecision precision;
+    private final ComputePrecision compute;
     private final Map<String, Value> loaded = new HashMap<>();
 
+    /** Weights stored at {@code precision}, computing in float32. */
     public GraphWeights(WeightSource source, WeightPrecision precision) {
+        this(source, precision, ComputePrecision.FP32);
+    }
+
+    /**
+     * @throws IllegalArgumentException for fp16 compute over fp32 storage (HF's fp16 model holds fp16 weights)
+     */
+    public GraphWeights(WeightSource source, WeightPrecision precision, ComputePrecision compute) {
+        if (compute == ComputePrecision.FP16 && precision != WeightPrecision.FP16) {
+            throw new IllegalArgumentException("fp16 compute needs fp16 weights");
+        }
         this.source = source;
         this.precision = precision;
+        this.compute = compute;
+    }
+
+    /**
+     * The element type of the activations in the part of the model that reads the logical tensor or prefix
+     * {@code name}: the compute precision, except that the Q-Former ({@code qformer.*}) always computes in float32
+     * with float32 weights, as transformers keeps it.
+     */
+    public ElementType activationType(String name) {
+        return keptInFloat32(name) ? ElementType.FLOAT : compute.activations();
+    }
+
+    private static boolean keptInFloat32(String name) {
+        return name.startsWith("qformer.");
+    }
+
+    private ElementType storage(String name) {
+        return compute == ComputePrecision.FP16 && keptInFloat32(name) ? ElementType.FLOAT : precision.storage();
     }
 
     public WeightSource source() {
@@ -33,18 +64,26 @@ public final class GraphWeights implements LinearEmitter {
         return precision;
     }
 
-    /** A parameter as a float32 value in the graph (once per graph, however often asked for). */
+    public ComputePrecision compute() {
+        return compute;
+    }
+
+    /** A parameter as a value of its {@link #activationType} in the graph (once per graph, however often asked for). */
     public Value param(Ops ops, String name) {
         return loaded.computeIfAbsent(name, n -> {
             long[] shape = source.shape(n);
-            return stored(ops, n, Tensors.floats(precision.storage(), shape, () -> source.load(n)));
+            return stored(ops, n, Tensors.floats(storage(n), shape, () -> source.load(n)), activationType(n));
         });
     }
 
-    /** Small parameters (LayerNorm, biases) always stay float32: they cost nothing and steer accuracy. */
+    /**
+     * Small parameters (LayerNorm, biases) stay float32 in float32 graphs: they cost nothing and steer accuracy.
+     * In float16 graphs they are float16, the type the operators reading them need (LayerNorm still gathers its
+     * statistics in float32).
+     */
     public Value smallParam(Ops ops, String name) {
         return loaded.computeIfAbsent(name, n ->
-                ops.graph().initializer(n, Tensors.floats(ElementType.FLOAT, source.shape(n), () -> source.load(n))));
+                ops.graph().initializer(n, Tensors.floats(activationType(n), source.shape(n), () -> source.load(n))));
     }
 
     /** A [out, in] weight stored transposed as [in, out], the right-hand side of a MatMul. */
@@ -58,22 +97,22 @@ public final class GraphWeights implements LinearEmitter {
             }
             int out = Math.toIntExact(shape[0]);
             int in = Math.toIntExact(shape[1]);
-            TensorData data = Tensors.floats(precision.storage(), new long[] {in, out},
+            TensorData data = Tensors.floats(storage(name), new long[] {in, out},
                     () -> transpose(source.load(name), out, in));
-            v = stored(ops, name + "_t", data);
+            v = stored(ops, name + "_t", data, activationType(name));
             loaded.put(key, v);
         }
         return v;
     }
 
-    private Value stored(Ops ops, String name, TensorData data) {
+    private Value stored(Ops ops, String name, TensorData data, ElementType type) {
         GraphBuilder g = ops.graph();
         Value init = g.initializer(name, data);
-        if (data.type() == ElementType.FLOAT) {
+        if (data.type() == type) {
             return init;
         }
         try (var s = g.scope(name)) {
-            return ops.cast(init, ElementType.FLOAT);
+            return ops.cast(init, type);
         }
     }
 

@@ -27,6 +27,10 @@ public final class OptDecoderGraph {
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String LOGITS_TO_KEEP = "logits_to_keep";
     public static final String LOGITS = "logits";
+    /** Input of {@link #buildLayers} after the first slice: the residual stream {@code [B, S, D]}. */
+    public static final String HIDDEN_STATES = "hidden_states";
+    /** Output of {@link #buildLayers}: the residual stream after its last layer. */
+    public static final String HIDDEN_STATES_OUT = "hidden_states_out";
 
     /** HF's mask value: the most negative float32, so a fully masked row still softmaxes to numbers. */
     private static final float MASKED = -Float.MAX_VALUE;
@@ -51,18 +55,82 @@ public final class OptDecoderGraph {
     private final GraphWeights weights;
     private final LinearEmitter linears;
     private final Ops ops;
+    /** The activations' element type (FLOAT unless fp16 compute); inputs, outputs and the mask stay float32. */
+    private final ElementType at;
 
     private OptDecoderGraph(Blip2Config.OptConfig cfg, GraphWeights weights, LinearEmitter linears, GraphBuilder g) {
         this.cfg = cfg;
         this.weights = weights;
         this.linears = linears;
         this.ops = new Ops(g);
+        this.at = weights.activationType("lm.");
     }
 
     public static GraphBuilder build(Blip2Config config, GraphWeights weights, LinearEmitter linears) {
         GraphBuilder g = new GraphBuilder("opt_decoder");
         new OptDecoderGraph(config.text(), weights, linears, g).emit();
         return g;
+    }
+
+    /**
+     * Layers {@code [from, to)} of the decoder over whole sequences, without a KV cache and without the head: what a
+     * calibration run needs, one slice of a large model at a time. Inputs: {@code inputs_embeds}, {@code input_ids}
+     * and {@code attention_mask} for the slice starting at layer 0 (embeddings and positions included),
+     * {@code hidden_states [B, S, D]} and {@code attention_mask [B, S]} for the others; output
+     * {@code hidden_states_out [B, S, D]}, the residual stream after layer {@code to - 1}. Float32 compute only.
+     */
+    public static GraphBuilder buildLayers(Blip2Config config, GraphWeights weights, LinearEmitter linears, int from, int to) {
+        Blip2Config.OptConfig cfg = config.text();
+        if (from < 0 || to > cfg.layers() || from >= to) {
+            throw new IllegalArgumentException("layers [" + from + ", " + to + ") are not a slice of " + cfg.layers());
+        }
+        if (weights.compute() != ComputePrecision.FP32) {
+            throw new IllegalArgumentException("decoder slices compute in float32");
+        }
+        GraphBuilder g = new GraphBuilder("opt_decoder_layers_" + from + "_" + to);
+        new OptDecoderGraph(cfg, weights, linears, g).emitLayers(from, to);
+        return g;
+    }
+
+    private void emitLayers(int from, int to) {
+        GraphBuilder g = ops.graph();
+        Dim batch = Dim.of("batch");
+        Dim d = Dim.of(cfg.hiddenSize());
+        Value h;
+        Value mask;
+        try (var s = g.scope("lm")) {
+            if (from == 0) {
+                Value prefix = g.input(INPUTS_EMBEDS, ElementType.FLOAT, batch, Dim.of("prefix_sequence"), d);
+                Value ids = g.input(INPUT_IDS, ElementType.INT64, batch, Dim.of("token_sequence"));
+                mask = g.input(ATTENTION_MASK, ElementType.INT64, batch, Dim.of("sequence"));
+                h = embed(prefix, ids, mask);
+            } else {
+                h = g.input(HIDDEN_STATES, ElementType.FLOAT, batch, Dim.of("sequence"), d);
+                mask = g.input(ATTENTION_MASK, ElementType.INT64, batch, Dim.of("sequence"));
+            }
+            Value bias;
+            try (var s2 = g.scope("causal_mask")) {
+                bias = causalBias(mask, ops.dim(h, 1), g.constInt64(0));                       // [B, 1, S, S]
+            }
+            for (int i = from; i < to; i++) {
+                try (var s2 = g.scope("layers." + i)) {
+                    h = layer(h, bias, null, null, i);
+                }
+            }
+        }
+        g.output(h, HIDDEN_STATES_OUT, ElementType.FLOAT, batch, Dim.of("sequence"), d);
+    }
+
+    /** Token embeddings after the prefix, plus learned positions: {@code [B, P' + S', D]}. */
+    private Value embed(Value prefix, Value ids, Value mask) {
+        GraphBuilder g = ops.graph();
+        Value h;
+        try (var s = g.scope("embed_tokens")) {
+            h = ops.concat(1, prefix, ops.gather(weights.param(ops, "lm.embed_tokens"), ids, 0));  // [B, S, D]
+        }
+        try (var s = g.scope("embed_positions")) {
+            return ops.add(h, positions(mask, ops.dim(h, 1)));
+        }
     }
 
     private void emit() {
@@ -74,7 +142,7 @@ public final class OptDecoderGraph {
         Dim present = Dim.of("present_sequence");
         Dim heads = Dim.of(cfg.heads());
         Dim headDim = Dim.of(cfg.headDim());
-        Value prefix = g.input(INPUTS_EMBEDS, ElementType.FLOAT, batch, Dim.of("prefix_sequence"), Dim.of(d));
+        Value prefixInput = g.input(INPUTS_EMBEDS, ElementType.FLOAT, batch, Dim.of("prefix_sequence"), Dim.of(d));
         Value ids = g.input(INPUT_IDS, ElementType.INT64, batch, Dim.of("token_sequence"));
         Value mask = g.input(ATTENTION_MASK, ElementType.INT64, batch, total);
         Value[] pastK = new Value[cfg.layers()];
@@ -84,21 +152,20 @@ public final class OptDecoderGraph {
             pastV[i] = g.input(pastValue(i), ElementType.FLOAT, batch, heads, past, headDim);
         }
         Value keep = g.input(LOGITS_TO_KEEP, ElementType.INT64, Dim.of(1));
+        // the interface stays float32 whatever the compute type: the runtime feeds and reads float32
+        Value prefix = ops.cast(prefixInput, ElementType.FLOAT, at);
+        for (int i = 0; i < cfg.layers(); i++) {
+            pastK[i] = ops.cast(pastK[i], ElementType.FLOAT, at);
+            pastV[i] = ops.cast(pastV[i], ElementType.FLOAT, at);
+        }
 
         Value h;
         Value bias;
-        Value embedTable;
         try (var s = g.scope("lm")) {
-            try (var s2 = g.scope("embed_tokens")) {
-                embedTable = weights.param(ops, "lm.embed_tokens");                              // [V, D]
-                h = ops.concat(1, prefix, ops.gather(embedTable, ids, 0));                      // [B, S, D]
-            }
+            h = embed(prefix, ids, mask);
             Value seq = ops.dim(h, 1);
-            try (var s2 = g.scope("embed_positions")) {
-                h = ops.add(h, positions(mask, seq));
-            }
             try (var s2 = g.scope("causal_mask")) {
-                bias = causalBias(mask, seq, ops.dim(pastK[0], 2));                             // [B, 1, S, T]
+                bias = causalBias(mask, seq, ops.dim(pastK[0], 2));                             // [B, 1, S, T] float32
             }
             for (int i = 0; i < cfg.layers(); i++) {
                 try (var s2 = g.scope("layers." + i)) {
@@ -115,10 +182,10 @@ public final class OptDecoderGraph {
                 }
             }
             try (var s2 = g.scope("lm_head")) {
-                h = lmHead(h, embedTable);
+                h = lmHead(h, weights.param(ops, "lm.embed_tokens"));
             }
         }
-        g.output(h, LOGITS, ElementType.FLOAT, batch, Dim.of("kept_sequence"), Dim.of(cfg.vocabSize()));
+        g.output(ops.cast(h, at, ElementType.FLOAT), LOGITS, ElementType.FLOAT, batch, Dim.of("kept_sequence"), Dim.of(cfg.vocabSize()));
     }
 
     /** OPT learned positions of the S newest tokens: embed_positions[cumsum(mask) * mask - 1 + 2]. */
@@ -160,7 +227,7 @@ public final class OptDecoderGraph {
             Value k;
             Value v;
             try (var s2 = g.scope("q_proj")) {
-                q = ops.mul(linears.linear(ops, h, p + ".attn.q_proj"), g.constFloat((float) Math.pow(cfg.headDim(), -0.5)));
+                q = ops.mul(linears.linear(ops, h, p + ".attn.q_proj"), g.constant(at, (float) Math.pow(cfg.headDim(), -0.5)));
                 q = Attention.splitHeads(ops, q, cfg.heads(), cfg.headDim());
             }
             try (var s2 = g.scope("k_proj")) {
@@ -169,13 +236,15 @@ public final class OptDecoderGraph {
             try (var s2 = g.scope("v_proj")) {
                 v = Attention.splitHeads(ops, linears.linear(ops, h, p + ".attn.v_proj"), cfg.heads(), cfg.headDim());
             }
-            try (var s2 = g.scope("cache")) {
-                k = ops.concat(2, pastK, k);
-                v = ops.concat(2, pastV, v);
-                g.output(k, presentKey(i), ElementType.FLOAT, Dim.of("batch"), Dim.of(cfg.heads()), Dim.of("present_sequence"), Dim.of(cfg.headDim()));
-                g.output(v, presentValue(i), ElementType.FLOAT, Dim.of("batch"), Dim.of(cfg.heads()), Dim.of("present_sequence"), Dim.of(cfg.headDim()));
+            if (pastK != null) {
+                try (var s2 = g.scope("cache")) {
+                    k = ops.concat(2, pastK, k);
+                    v = ops.concat(2, pastV, v);
+                    present(k, presentKey(i));
+                    present(v, presentValue(i));
+                }
             }
-            Value ctx = Attention.mergeHeads(ops, Attention.scores(ops, q, k, v, Attention.Scaling.NONE, 1f, bias), d);
+            Value ctx = Attention.mergeHeads(ops, Attention.scores(ops, q, k, v, Attention.Scaling.NONE, 1f, bias, at), d);
             try (var s2 = g.scope("out_proj")) {
                 h = ops.add(residual, linears.linear(ops, ctx, p + ".attn.out_proj"));
             }
@@ -206,6 +275,12 @@ public final class OptDecoderGraph {
             }
         }
         return h;
+    }
+
+    /** A layer's keys or values {@code [B, H, past + S, hd]} as a float32 graph output. */
+    private void present(Value x, String name) {
+        ops.graph().output(ops.cast(x, at, ElementType.FLOAT), name, ElementType.FLOAT, Dim.of("batch"), Dim.of(cfg.heads()),
+                Dim.of("present_sequence"), Dim.of(cfg.headDim()));
     }
 
     /** logits = h E^T: a Gemm with transB on the embedding itself, so the tied table is stored once. */

@@ -23,12 +23,19 @@ public final class VisionGraph {
     private final GraphWeights weights;
     private final LinearEmitter linears;
     private final Ops ops;
+    /** Activation types of the ViT, the Q-Former and the language projection (all FLOAT unless fp16 compute). */
+    private final ElementType vt;
+    private final ElementType qt;
+    private final ElementType pt;
 
     private VisionGraph(Blip2Config config, GraphWeights weights, LinearEmitter linears, GraphBuilder g) {
         this.config = config;
         this.weights = weights;
         this.linears = linears;
         this.ops = new Ops(g);
+        this.vt = weights.activationType("vision.");
+        this.qt = weights.activationType("qformer.");
+        this.pt = weights.activationType("projection.");
     }
 
     /** Builds the graph; {@code linears} decides how each linear layer computes (float or quantized). */
@@ -45,19 +52,21 @@ public final class VisionGraph {
         Value pixels = g.input(PIXEL_VALUES, ElementType.FLOAT, batch, Dim.of(3), Dim.of(vc.imageSize()), Dim.of(vc.imageSize()));
         Value image;
         try (var s = g.scope("vision")) {
-            image = vision(pixels);
+            image = vision(ops.cast(pixels, ElementType.FLOAT, vt));
         }
         Value queries;
         try (var s = g.scope("qformer")) {
-            queries = qformer(image, pixels);
+            queries = qformer(ops.cast(image, vt, qt), pixels);
         }
         Value projected;
         try (var s = g.scope("projection")) {
-            projected = linears.linear(ops, queries, "projection");
+            projected = linears.linear(ops, ops.cast(queries, qt, pt), "projection");
         }
-        g.output(image, VISION_HIDDEN, ElementType.FLOAT, batch, Dim.of(vc.tokens()), Dim.of(vc.hiddenSize()));
-        g.output(queries, QFORMER_HIDDEN, ElementType.FLOAT, batch, Dim.of(config.numQueryTokens()), Dim.of(config.qformer().hiddenSize()));
-        g.output(projected, QUERY_EMBEDS, ElementType.FLOAT, batch, Dim.of(config.numQueryTokens()), Dim.of(config.text().hiddenSize()));
+        try (var s = g.scope("outputs")) {
+            g.output(ops.cast(image, vt, ElementType.FLOAT), VISION_HIDDEN, ElementType.FLOAT, batch, Dim.of(vc.tokens()), Dim.of(vc.hiddenSize()));
+            g.output(ops.cast(queries, qt, ElementType.FLOAT), QFORMER_HIDDEN, ElementType.FLOAT, batch, Dim.of(config.numQueryTokens()), Dim.of(config.qformer().hiddenSize()));
+            g.output(ops.cast(projected, pt, ElementType.FLOAT), QUERY_EMBEDS, ElementType.FLOAT, batch, Dim.of(config.numQueryTokens()), Dim.of(config.text().hiddenSize()));
+        }
     }
 
     /** EVA ViT: patches + class token + positions, pre-LN layers, post LayerNorm on every token. */
@@ -103,7 +112,7 @@ public final class VisionGraph {
             Value k = ops.gather(qkv, g.constInt64Scalar(1), 0);
             Value v = ops.gather(qkv, g.constInt64Scalar(2), 0);
             Value ctx = Attention.scores(ops, q, k, v, Attention.Scaling.MULTIPLY,
-                    (float) Math.pow(vc.headDim(), -0.5), null);
+                    (float) Math.pow(vc.headDim(), -0.5), null, vt);
             ctx = Attention.mergeHeads(ops, ctx, d);
             try (var s2 = g.scope("projection")) {
                 h = ops.add(h, linears.linear(ops, ctx, p + ".attn.projection"));
@@ -178,7 +187,8 @@ public final class VisionGraph {
             v = Attention.splitHeads(ops, linears.linear(ops, kv, p + ".value"), qc.heads(), qc.headDim());
         }
         Value ctx = Attention.mergeHeads(ops,
-                Attention.scores(ops, q, k, v, Attention.Scaling.DIVIDE, (float) Math.sqrt(qc.headDim()), null), qc.hiddenSize());
+                Attention.scores(ops, q, k, v, Attention.Scaling.DIVIDE, (float) Math.sqrt(qc.headDim()), null, qt),
+                qc.hiddenSize());
         Value out;
         try (var s = g.scope("dense")) {
             out = linears.linear(ops, ctx, p + ".dense");

@@ -1,11 +1,11 @@
 package dev.blip2serve.cli;
 
-import dev.blip2serve.blip2.WeightPrecision;
 import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.FloatVariant;
 import dev.blip2serve.repository.Manifest;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +30,8 @@ final class ConvertCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--precision", split = ",", defaultValue = "fp32,fp16", paramLabel = "P[,P]",
-            description = "float variants to write: fp32, fp16 (default: ${DEFAULT-VALUE})")
+            description = "float variants to write: fp32, fp16 (fp16 weights, fp32 compute), fp16-compute (fp16 "
+                    + "weights and compute, as HF with dtype=float16; for CUDA) (default: ${DEFAULT-VALUE})")
     List<String> precisions;
 
     @Override
@@ -41,18 +42,21 @@ final class ConvertCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
+        List<FloatVariant> variants = new ArrayList<>();
         for (String p : precisions) {
-            WeightPrecision precision = switch (p.toLowerCase(Locale.ROOT)) {
-                case "fp32" -> WeightPrecision.FP32;
-                case "fp16" -> WeightPrecision.FP16;
-                default -> throw new IllegalArgumentException("--precision must be fp32 or fp16, got '" + p + "' (quantized variants: use quantize)");
-            };
-            String variant = precision.name().toLowerCase(Locale.ROOT);
-            Path dir = repo.resolve(model).resolve(variant);
+            try {
+                variants.add(FloatVariant.parse(p));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--precision: " + e.getMessage() + " (quantized variants: use quantize)");
+            }
+        }
+        for (FloatVariant v : variants) {
+            String variant = v.label();
+            Blip2Converter.Request request = Blip2Converter.Request.of(checkpoint, repo, model, v);
+            Path dir = request.variantDir();
             ProgressBar bar = new ProgressBar(err);
             long t0 = System.nanoTime();
-            Manifest m = Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, model, variant, precision,
-                    Blip2Converter.INLINE_LIMIT), bar);
+            Manifest m = Blip2Converter.convert(request, bar);
             bar.finishLine();
             out.printf("%s: %s in %.1f s (%s)%n", variant, dir, (System.nanoTime() - t0) / 1e9, ProgressBar.bytes(m.totalBytes()));
         }

@@ -1,6 +1,6 @@
 package dev.blip2serve.cli;
 
-import dev.blip2serve.blip2.WeightPrecision;
+import dev.blip2serve.convert.FloatVariant;
 import dev.blip2serve.convert.ProgressListener;
 import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.quantize.QuantizePipeline;
@@ -9,7 +9,6 @@ import dev.blip2serve.quantize.Scope;
 import dev.blip2serve.repository.Manifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -76,7 +75,10 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--model-name", paramLabel = "NAME", description = "model name in the repository (default: the checkpoint folder's name)")
     String modelName;
 
-    @Option(names = "--float-weights", defaultValue = "fp32", paramLabel = "fp32|fp16", description = "storage of the weights that stay float (default: ${DEFAULT-VALUE})")
+    @Option(names = "--float-weights", defaultValue = "fp32", paramLabel = "fp32|fp16|fp16-compute",
+            description = "the float part of the variant, as convert writes it: fp32, fp16 (fp16 storage, fp32 compute) "
+                    + "or fp16-compute (fp16 activations everywhere but the Q-Former; weight-only presets; for CUDA) "
+                    + "(default: ${DEFAULT-VALUE})")
     String floatWeights;
 
     private int lastDecile = -1;
@@ -95,11 +97,12 @@ final class QuantizeCommand implements Callable<Integer> {
         Preset p = Preset.parse(preset);
         Scope s = scope == null ? null : Scope.parse(scope);
         Recipe recipe = Recipe.of(p, alpha, groupSize, bits, s, noClip ? Boolean.FALSE : null, cpuAccuracyLevel);
-        WeightPrecision floats = switch (floatWeights.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> WeightPrecision.FP32;
-            case "fp16" -> WeightPrecision.FP16;
-            default -> throw new IllegalArgumentException("--float-weights must be fp32 or fp16, got '" + floatWeights + "'");
-        };
+        FloatVariant floats;
+        try {
+            floats = FloatVariant.parse(floatWeights);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--float-weights: " + e.getMessage());
+        }
         if (calibration != null && !p.needsCalibration()) {
             throw new IllegalArgumentException("preset " + p.label() + " is round-to-nearest and takes no --calibration");
         }
@@ -123,7 +126,7 @@ final class QuantizeCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         Manifest m = QuantizePipeline.run(new QuantizePipeline.Request(checkpoint, dir, model, variant, recipe,
-                calibration, calibrationLimit, sampleRows, floats), progress);
+                calibration, calibrationLimit, sampleRows, floats.weights(), floats.compute()), progress);
         bar.finishLine();
         out.printf("%s: %s in %.1f s (%s; %s)%n", variant, dir, (System.nanoTime() - t0) / 1e9,
                 ProgressBar.bytes(m.totalBytes()), recipe.scheme().label());

@@ -1,5 +1,6 @@
 package dev.blip2serve.convert;
 
+import dev.blip2serve.blip2.ComputePrecision;
 import dev.blip2serve.blip2.GraphWeights;
 import dev.blip2serve.blip2.LinearEmitter;
 import dev.blip2serve.blip2.OptDecoderGraph;
@@ -22,13 +23,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Writes a float variant ({@code fp32} or {@code fp16}) of a Hugging Face BLIP-2 checkpoint into a variant
+ * Writes a float variant ({@link FloatVariant}) of a Hugging Face BLIP-2 checkpoint into a variant
  * folder: {@code vision.onnx}, {@code decoder.onnx} (with external data when large), the tokenizer and
  * configs, and {@code manifest.json}. Weights stream from the mapped checkpoint one tensor at a time.
  */
@@ -40,13 +43,25 @@ public final class Blip2Converter {
     private Blip2Converter() {
     }
 
-    /** Where and how to convert. */
+    /** Where and how to convert; {@code compute} is the graphs' activation precision. */
     public record Request(Path checkpointDir, Path variantDir, String modelName, String variantName,
-                          WeightPrecision precision, long inlineLimit) {
+                          WeightPrecision precision, long inlineLimit, ComputePrecision compute) {
         public Request {
             if (inlineLimit < 0) {
                 throw new IllegalArgumentException("inline limit must be >= 0");
             }
+        }
+
+        /** A request for float32 compute. */
+        public Request(Path checkpointDir, Path variantDir, String modelName, String variantName,
+                       WeightPrecision precision, long inlineLimit) {
+            this(checkpointDir, variantDir, modelName, variantName, precision, inlineLimit, ComputePrecision.FP32);
+        }
+
+        /** A request for the float variant {@code v}, named after it. */
+        public static Request of(Path checkpointDir, Path repository, String modelName, FloatVariant v) {
+            return new Request(checkpointDir, repository.resolve(modelName).resolve(v.label()), modelName, v.label(),
+                    v.weights(), INLINE_LIMIT, v.compute());
         }
     }
 
@@ -55,14 +70,14 @@ public final class Blip2Converter {
         try (Checkpoint ckpt = Checkpoint.open(req.checkpointDir())) {
             WeightSource source = new HfBlip2OptWeights(ckpt, config);
             Function<GraphWeights, LinearEmitter> linears = w -> w;
-            Manifest.Method method = new Manifest.Method("convert", Map.of("weights", req.precision().name().toLowerCase()));
-            String how = req.precision() == WeightPrecision.FP32
-                    ? "fp32 weights, fp32 MatMul"
-                    : "fp16 weights cast to fp32 at session start, fp32 MatMul";
-            String cuda = req.precision() == WeightPrecision.FP32
-                    ? "fp32 weights, fp32 MatMul"
-                    : "fp16 weights cast to fp32 (fp32 compute; not an fp16-compute graph)";
-            return write(req, config, ckpt, source, linears, method, null, how, cuda, progress);
+            FloatVariant v = Arrays.stream(FloatVariant.values())
+                    .filter(f -> f.weights() == req.precision() && f.compute() == req.compute()).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no float variant stores " + req.precision()
+                            + " weights and computes in " + req.compute()));
+            Manifest.Method method = new Manifest.Method("convert", Map.of(
+                    "weights", req.precision().name().toLowerCase(Locale.ROOT),
+                    "compute", req.compute().name().toLowerCase(Locale.ROOT)));
+            return write(req, config, ckpt, source, linears, method, null, v.cpu(), v.cuda(), progress);
         }
     }
 
@@ -79,11 +94,11 @@ public final class Blip2Converter {
         Files.deleteIfExists(dir.resolve(Manifest.FILE_NAME)); // an interrupted rewrite must not look valid
         Map<String, String> meta = Map.of("blip2serve.model", req.modelName(), "blip2serve.variant", req.variantName());
 
-        GraphWeights visionWeights = new GraphWeights(source, req.precision());
+        GraphWeights visionWeights = new GraphWeights(source, req.precision(), req.compute());
         GraphBuilder vision = VisionGraph.build(config, visionWeights, linears.apply(visionWeights));
         writeGraph(vision, dir.resolve(VariantFiles.VISION), req.inlineLimit(), meta, "vision", progress);
 
-        GraphWeights lmWeights = new GraphWeights(source, req.precision());
+        GraphWeights lmWeights = new GraphWeights(source, req.precision(), req.compute());
         GraphBuilder decoder = OptDecoderGraph.build(config, lmWeights, linears.apply(lmWeights));
         writeGraph(decoder, dir.resolve(VariantFiles.DECODER), req.inlineLimit(), meta, "decoder", progress);
 

@@ -93,6 +93,16 @@ public final class GraphBuilder {
                 initializer("/const/i64_" + constants.size(), Tensors.int64(new long[0], value)));
     }
 
+    /** A FLOAT or FLOAT16 scalar constant, shared. */
+    public Value constant(ElementType type, float value) {
+        if (type == ElementType.FLOAT) {
+            return constFloat(value);
+        }
+        String key = type + ":" + Float.floatToRawIntBits(value);
+        return constants.computeIfAbsent(key, k -> initializer("/const/" + type.name().toLowerCase(java.util.Locale.ROOT)
+                + "_" + constants.size(), Tensors.floats(type, new long[0], () -> new float[] {value})));
+    }
+
     /** A float32 scalar constant, shared. */
     public Value constFloat(float value) {
         String key = "f32:" + Float.floatToRawIntBits(value);

@@ -158,6 +158,11 @@ public final class Ops {
         return op("Cast", attrs("to", (long) to.code()), x);
     }
 
+    /** {@code x} cast from {@code from} to {@code to}, or {@code x} itself when they are the same. */
+    public Value cast(Value x, ElementType from, ElementType to) {
+        return from == to ? x : cast(x, to);
+    }
+
     public Value identity(Value x) {
         return op("Identity", x);
     }

@@ -1,5 +1,6 @@
 package dev.blip2serve.quantize;
 
+import dev.blip2serve.blip2.ComputePrecision;
 import dev.blip2serve.blip2.GraphWeights;
 import dev.blip2serve.blip2.LinearEmitter;
 import dev.blip2serve.blip2.WeightPrecision;
@@ -14,6 +15,7 @@ import dev.blip2serve.quantize.calibration.CalibrationResult;
 import dev.blip2serve.quantize.calibration.CalibrationSet;
 import dev.blip2serve.quantize.calibration.Calibrator;
 import dev.blip2serve.quantize.emit.LinearScheme;
+import dev.blip2serve.quantize.emit.NBitsScheme;
 import dev.blip2serve.quantize.emit.QuantizedLinears;
 import dev.blip2serve.quantize.transform.ScalePlan;
 import dev.blip2serve.quantize.transform.ScalePlanner;
@@ -43,9 +45,11 @@ public final class QuantizePipeline {
      * @param calibrationLimit first N calibration items (0 = all)
      * @param sampleRows       activation rows kept per linear input for the searches
      * @param floatWeights     storage of the weights that stay float (embeddings, LM head, out-of-scope linears)
+     * @param compute          the activations' precision: fp16 (fp16 weights, weight-only presets) is CUDA's fast path
      */
     public record Request(Path checkpointDir, Path variantDir, String modelName, String variantName, Recipe recipe,
-                         Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights) {
+                         Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights,
+                         ComputePrecision compute) {
         public Request {
             if (calibrationLimit < 0) {
                 throw new IllegalArgumentException("--calibration-limit must be >= 0, got " + calibrationLimit);
@@ -53,6 +57,17 @@ public final class QuantizePipeline {
             if (sampleRows < 1) {
                 throw new IllegalArgumentException("--sample-rows must be >= 1, got " + sampleRows);
             }
+            if (compute == ComputePrecision.FP16 && !(recipe.scheme() instanceof NBitsScheme nb && nb.activations() == null)) {
+                throw new IllegalArgumentException("fp16 compute is for the weight-only presets (w4a16*, w3a16*); "
+                        + recipe.preset().label() + " quantizes its activations in fp32");
+            }
+        }
+
+        /** A request computing in fp32. */
+        public Request(Path checkpointDir, Path variantDir, String modelName, String variantName, Recipe recipe,
+                       Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights) {
+            this(checkpointDir, variantDir, modelName, variantName, recipe, calibration, calibrationLimit, sampleRows,
+                    floatWeights, ComputePrecision.FP32);
         }
     }
 
@@ -80,6 +95,7 @@ public final class QuantizePipeline {
             Function<GraphWeights, LinearEmitter> linears = w -> new QuantizedLinears(w, topology, recipe.scope(), scheme);
             Map<String, Object> params = new LinkedHashMap<>(recipe.parameters());
             params.put("float_weights", req.floatWeights().name().toLowerCase(java.util.Locale.ROOT));
+            params.put("compute", req.compute().name().toLowerCase(java.util.Locale.ROOT));
             if (calib != null) {
                 params.put("calibration_sample_rows", req.sampleRows());
             }
@@ -88,18 +104,22 @@ public final class QuantizePipeline {
             }
             Manifest.Method method = new Manifest.Method("quantize", params);
             Blip2Converter.Request convert = new Blip2Converter.Request(req.checkpointDir(), req.variantDir(),
-                    req.modelName(), req.variantName(), req.floatWeights(), Blip2Converter.INLINE_LIMIT);
+                    req.modelName(), req.variantName(), req.floatWeights(), Blip2Converter.INLINE_LIMIT, req.compute());
             Manifest written = Blip2Converter.write(convert, config, ckpt, source, linears, method,
                     calib == null ? null : calib.set().manifestEntry(), scheme.cpu(), scheme.cuda(), progress);
-            Manifest m = withComponents(written, recipe, scheme, req.floatWeights());
+            Manifest m = withComponents(written, recipe, scheme, req.floatWeights(), req.compute());
             ManifestIo.write(req.variantDir(), m);
             return m;
         }
     }
 
     /** The converter writes one description for both graphs; say per graph what is quantized and how. */
-    private static Manifest withComponents(Manifest m, Recipe recipe, LinearScheme scheme, WeightPrecision floats) {
-        String rest = floats == WeightPrecision.FP32 ? "fp32" : "fp16 weights cast to fp32";
+    private static Manifest withComponents(Manifest m, Recipe recipe, LinearScheme scheme, WeightPrecision floats,
+                                           ComputePrecision compute) {
+        String rest = compute == ComputePrecision.FP16 ? "fp16 (fp16 compute; the Q-Former fp32)"
+                : floats == WeightPrecision.FP32 ? "fp32" : "fp16 weights cast to fp32";
+        String linearsCpu = scheme.cpu(compute);
+        String linearsCuda = scheme.cuda(compute);
         String smooth = switch (recipe.preset().method()) {
             case RTN -> "";
             case SMOOTHQUANT -> "; SmoothQuant scales (alpha " + recipe.alpha() + ") folded into LayerNorms / preceding "
@@ -111,13 +131,13 @@ public final class QuantizePipeline {
         };
         Map<String, Manifest.Component> components = new LinkedHashMap<>();
         boolean all = recipe.scope() == Scope.ALL;
-        String visionCpu = all ? "ViT, Q-Former and projection linears: " + scheme.cpu() + smooth + "; other ops " + rest
+        String visionCpu = all ? "ViT, Q-Former and projection linears: " + linearsCpu + smooth + "; other ops " + rest
                 : rest + " MatMul (not quantized: scope llm)";
-        String visionCuda = all ? "linears: " + scheme.cuda() + "; other ops " + rest : rest + " MatMul";
+        String visionCuda = all ? "linears: " + linearsCuda + "; other ops " + rest : rest + " MatMul";
         components.put("vision", new Manifest.Component(VariantFiles.VISION, visionCpu, visionCuda));
         components.put("decoder", new Manifest.Component(VariantFiles.DECODER,
-                "OPT attention and MLP linears: " + scheme.cpu() + smooth + "; embeddings and LM head " + rest,
-                "OPT linears: " + scheme.cuda() + "; embeddings and LM head " + rest));
+                "OPT attention and MLP linears: " + linearsCpu + smooth + "; embeddings and LM head " + rest,
+                "OPT linears: " + linearsCuda + "; embeddings and LM head " + rest));
         return new Manifest(m.schema(), m.model(), m.variant(), recipe.preset().label(), m.source(), m.method(),
                 m.calibration(), components, m.files(), m.createdAt(), m.toolVersion(), m.quality(), m.latency());
     }

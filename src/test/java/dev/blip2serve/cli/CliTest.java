@@ -136,6 +136,29 @@ class CliTest {
     }
 
     @Test
+    void convertWritesAnFp16ComputeVariantThatCaptions() {
+        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny16",
+                "--precision", "fp16-compute");
+        assertThat(r.exit()).as(r.err()).isZero();
+        Path dir = repo.resolve("tiny16/fp16-compute");
+        JsonNode m = JsonMapper.builder().build().readTree(dir.resolve("manifest.json").toFile());
+        assertThat(m.get("precision").asString()).isEqualTo("fp16-compute");
+        assertThat(m.get("method").get("parameters").get("compute").asString()).isEqualTo("fp16");
+        assertThat(m.get("components").get("decoder").get("cuda").asString()).startsWith("fp16 compute");
+        Run c = cli("caption", "--model", dir.toString(), "--json", Fixtures.TINY.resolve("images/astronaut.png").toString());
+        assertThat(c.exit()).as(c.err()).isZero();
+        assertThat(c.out()).contains("\"token_ids\"");
+    }
+
+    @Test
+    void anUnknownFloatPrecisionListsTheFloatVariants() {
+        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r4").toString(), "--precision", "bf16");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip().lines()).hasSize(1).first().asString()
+                .contains("fp32, fp16, fp16-compute").contains("'bf16'").contains("use quantize");
+    }
+
+    @Test
     void convertingATruncatedCheckpointNamesTheFile() throws IOException {
         Path ckpt = copyTiny("truncated");
         Path weights = ckpt.resolve("model.safetensors");

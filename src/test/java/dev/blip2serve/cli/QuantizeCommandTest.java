@@ -101,6 +101,26 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void weightOnlyPresetsComputeInFp16ForCuda() {
+        for (Preset p : List.of(Preset.W4A16_RTN, Preset.W4A16)) {
+            Run r = cli(quantizeTiny(p, "--float-weights", "fp16-compute", "--scope", "all", "--name", p.label() + "-f16")
+                    .toArray(String[]::new));
+            assertThat(r.exit()).as(r.err()).isZero();
+            Path variant = tmp.resolve("repo/tiny").resolve(p.label() + "-f16");
+            JsonNode m = manifest(variant);
+            assertThat(m.get("method").get("parameters").get("compute").asString()).isEqualTo("fp16");
+            assertThat(m.get("components").get("decoder").get("cuda").asString()).contains("fp16 activations: the fast path");
+            assertCaptions(variant, Fixtures.TINY.resolve("images/astronaut.png"));
+        }
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--float-weights", "fp16-compute").toArray(String[]::new)),
+                "weight-only presets", "w8a8");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A4_G128, "--float-weights", "fp16-compute").toArray(String[]::new)),
+                "weight-only presets", "w4a4-g128");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--float-weights", "bf16").toArray(String[]::new)),
+                "--float-weights", "fp16-compute", "'bf16'");
+    }
+
+    @Test
     void theManifestSaysWhetherWeightsWereClipped() {
         Run r = cli(quantizeTiny(Preset.W4A16, "--no-clip", "--name", "w4a16-nc").toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();

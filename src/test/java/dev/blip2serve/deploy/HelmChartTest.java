@@ -101,7 +101,7 @@ class HelmChartTest {
                 .satisfies(t -> assertThat(cast(t)).containsEntry("key", "nvidia.com/gpu")
                         .containsEntry("operator", "Exists").containsEntry("effect", "NoSchedule"));
         assertThat(env(container)).containsEntry("BLIP2_ORT_CUDA", "true").containsEntry("BLIP2_BOOTSTRAP_VARIANTS", "")
-                .containsEntry("BLIP2_DEFAULT_PRECISION", "fp16");
+                .containsEntry("BLIP2_DEFAULT_PRECISION", "fp16-compute");
         assertProbesSizedForModelLoading(container, 900);
         assertSecured(pod, container);
         assertLabelsAndSelectors(r, deployment);

@@ -3,6 +3,7 @@ package dev.blip2serve.testing;
 import dev.blip2serve.blip2.WeightPrecision;
 import dev.blip2serve.checkpoint.SafetensorsFile;
 import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.FloatVariant;
 import dev.blip2serve.convert.ProgressListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,14 +36,20 @@ public final class Fixtures {
     }
 
     /** The checkpoint converted to {@code precision}, once per JVM (in a temp folder deleted at exit). */
-    public static synchronized Path variant(Path checkpoint, WeightPrecision precision) {
-        String key = checkpoint.toAbsolutePath() + "#" + precision;
+    public static Path variant(Path checkpoint, WeightPrecision precision) {
+        return variant(checkpoint, precision == WeightPrecision.FP32 ? FloatVariant.FP32 : FloatVariant.FP16);
+    }
+
+    /** The float variant {@code v} of {@code checkpoint}, converted once per test JVM. */
+    public static synchronized Path variant(Path checkpoint, FloatVariant v) {
+        String key = checkpoint.toAbsolutePath() + "#" + v;
         return CONVERTED.computeIfAbsent(key, k -> {
             try {
                 Path root = Files.createTempDirectory("blip2-fixture-");
-                Path dir = root.resolve(precision.name().toLowerCase());
-                Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, checkpoint.getFileName().toString(),
-                        precision.name().toLowerCase(), precision, Blip2Converter.INLINE_LIMIT), ProgressListener.NONE);
+                Blip2Converter.Request request = Blip2Converter.Request.of(checkpoint, root,
+                        checkpoint.getFileName().toString(), v);
+                Path dir = request.variantDir();
+                Blip2Converter.convert(request, ProgressListener.NONE);
                 root.toFile().deleteOnExit();
                 return dir;
             } catch (IOException e) {

@@ -40,25 +40,54 @@ import java.util.stream.Stream;
  *
  * <p>The graphs are the float ones with {@link CalibrationTaps}, written to a temporary folder: the vision graph
  * on each image (batch 1), then, with the vision session closed, the decoder teacher-forced on
- * {@code [image queries] + BOS + text tokens} in one full-sequence run per item (empty KV cache). Only one graph is
- * loaded and one item's activations are in memory at a time (plus every item's query embeddings).
+ * {@code [image queries] + BOS + text tokens} in one full-sequence run per item (no KV cache). The decoder runs as
+ * slices of consecutive layers ({@link OptDecoderGraph#buildLayers}) of at most {@code sliceBytes} of float32
+ * weights each, every item through one slice before the next slice is loaded, its output hidden states carried
+ * over: at full size only one slice of the 10 GB fp32 OPT-2.7b is mapped at a time. One graph is loaded and one
+ * item's activations are in memory at a time, plus every item's query embeddings and hidden states
+ * ({@code items * tokens * D} floats).
  */
 public final class Calibrator {
+
+    /** Float32 weight bytes per decoder slice by default: 2 GiB, six layers of OPT-2.7b. */
+    public static final long DEFAULT_SLICE_BYTES = 2L << 30;
 
     private final Path checkpointDir;
     private final Blip2Config config;
     private final WeightSource weights;
     private final int maxRows;
+    private final long sliceBytes;
 
     /**
      * @param weights the float weights (unscaled)
      * @param maxRows rows sampled per tapped tensor for the searches
      */
     public Calibrator(Path checkpointDir, Blip2Config config, WeightSource weights, int maxRows) {
+        this(checkpointDir, config, weights, maxRows, DEFAULT_SLICE_BYTES);
+    }
+
+    /** @param sliceBytes float32 weight bytes per decoder slice (at least one layer per slice) */
+    public Calibrator(Path checkpointDir, Blip2Config config, WeightSource weights, int maxRows, long sliceBytes) {
+        if (sliceBytes <= 0) {
+            throw new IllegalArgumentException("slice bytes must be positive");
+        }
         this.checkpointDir = checkpointDir;
         this.config = config;
         this.weights = weights;
         this.maxRows = maxRows;
+        this.sliceBytes = sliceBytes;
+    }
+
+    /** The decoder's layers in slices {@code [from, to)} of at most {@code sliceBytes} float32 weights (one layer at least). */
+    static List<int[]> slices(Blip2Config.OptConfig t, long sliceBytes) {
+        long d = t.hiddenSize();
+        long layerBytes = 4L * (4 * d * d + 2 * d * t.ffnDim());
+        int perSlice = (int) Math.max(1, Math.min(t.layers(), sliceBytes / layerBytes));
+        List<int[]> out = new ArrayList<>();
+        for (int from = 0; from < t.layers(); from += perSlice) {
+            out.add(new int[] {from, Math.min(t.layers(), from + perSlice)});
+        }
+        return out;
     }
 
     /** {@link #run(CalibrationSet, Predicate, Predicate, ProgressListener)} with spread-row samples everywhere. */
@@ -79,11 +108,16 @@ public final class Calibrator {
             GraphWeights vw = new GraphWeights(weights, WeightPrecision.FP32);
             CalibrationTaps visionTaps = new CalibrationTaps(vw, selected);
             Path vision = write(VisionGraph.build(config, vw, visionTaps), tmp.resolve("vision.onnx"));
-            GraphWeights lw = new GraphWeights(weights, WeightPrecision.FP32);
-            CalibrationTaps lmTaps = new CalibrationTaps(lw, selected);
-            Path decoder = write(OptDecoderGraph.build(config, lw, lmTaps), tmp.resolve("decoder.onnx"));
             Map<String, String> taps = new LinkedHashMap<>(visionTaps.taps());
-            taps.putAll(lmTaps.taps());
+            List<DecoderSlice> decoder = new ArrayList<>();
+            for (int[] slice : slices(config.text(), sliceBytes)) {
+                GraphWeights lw = new GraphWeights(weights, WeightPrecision.FP32);
+                CalibrationTaps lmTaps = new CalibrationTaps(lw, selected);
+                Path file = write(OptDecoderGraph.buildLayers(config, lw, lmTaps, slice[0], slice[1]),
+                        tmp.resolve("decoder-" + slice[0] + ".onnx"));
+                taps.putAll(lmTaps.taps());
+                decoder.add(new DecoderSlice(file, slice[0], new HashSet<>(lmTaps.taps().values())));
+            }
             Map<String, ActivationStats> stats = new HashMap<>();
             for (Map.Entry<String, String> t : taps.entrySet()) {
                 if (!stats.containsKey(t.getValue())) {
@@ -92,24 +126,26 @@ public final class Calibrator {
                             wholeSequences.test(t.getKey())));
                 }
             }
-            measure(set, vision, decoder, new HashSet<>(visionTaps.taps().values()),
-                    new HashSet<>(lmTaps.taps().values()), stats, progress);
+            measure(set, vision, decoder, new HashSet<>(visionTaps.taps().values()), stats, progress);
             return new CalibrationResult(set, taps, stats);
         } finally {
             deleteTree(tmp);
         }
     }
 
-    private void measure(CalibrationSet set, Path visionFile, Path decoderFile, Set<String> visionOutputs,
-                         Set<String> lmOutputs, Map<String, ActivationStats> stats, ProgressListener progress)
-            throws IOException {
+    /** One slice of the decoder: its graph file, its first layer, its tap outputs. */
+    private record DecoderSlice(Path file, int from, Set<String> taps) {
+    }
+
+    private void measure(CalibrationSet set, Path visionFile, List<DecoderSlice> decoder, Set<String> visionOutputs,
+                         Map<String, ActivationStats> stats, ProgressListener progress) throws IOException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         ImagePreprocessor pre = new ImagePreprocessor(ProcessorSettings.fromJson(checkpointDir.resolve("preprocessor_config.json")));
         Blip2Config.OptConfig t = config.text();
         int q = config.numQueryTokens();
         int side = config.vision().imageSize();
-        int passes = lmOutputs.isEmpty() ? 1 : 2;
-        int total = passes * set.items().size();
+        boolean lm = decoder.stream().anyMatch(s -> !s.taps().isEmpty());
+        int total = (lm ? 1 + decoder.size() : 1) * set.items().size();
         try (OptTokenizer tokenizer = OptTokenizer.load(checkpointDir);
              OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -133,41 +169,59 @@ public final class Calibrator {
                     progress.progress("calibrate", ++done, total);
                 }
             }
-            if (lmOutputs.isEmpty()) {
+            if (!lm) {
                 return;
             }
-            try (OrtSession decoder = env.createSession(decoderFile.toString(), so)) {
-                for (int i = 0; i < set.items().size(); i++) {
-                    CalibrationSet.Item item = set.items().get(i);
-                    long[] ids = item.text().isEmpty() ? new long[] {t.bosTokenId()} : tokenizer.encode(item.text());
-                    runDecoder(env, decoder, prefixes.get(i), q, ids, lmOutputs, stats);
-                    progress.progress("calibrate", ++done, total);
+            List<long[]> ids = new ArrayList<>();
+            for (CalibrationSet.Item item : set.items()) {
+                ids.add(item.text().isEmpty() ? new long[] {t.bosTokenId()} : tokenizer.encode(item.text()));
+            }
+            // every item through one slice, then the next slice on the hidden states the previous one left
+            List<float[]> hidden = new ArrayList<>(prefixes);
+            for (int si = 0; si < decoder.size(); si++) {
+                DecoderSlice slice = decoder.get(si);
+                boolean last = si == decoder.size() - 1;
+                Set<String> outputs = new HashSet<>(slice.taps());
+                if (!last) {
+                    outputs.add(OptDecoderGraph.HIDDEN_STATES_OUT);
                 }
+                try (OrtSession session = env.createSession(slice.file().toString(), so)) {
+                    for (int i = 0; i < set.items().size(); i++) {
+                        hidden.set(i, runSlice(env, session, slice.from() == 0, hidden.get(i), q, ids.get(i), outputs,
+                                last, stats));
+                        progress.progress("calibrate", ++done, total);
+                    }
+                }
+                deleteGraph(slice.file());
             }
         } catch (OrtException e) {
             throw new IOException("calibration run failed: " + e.getMessage(), e);
         }
     }
 
-    private void runDecoder(OrtEnvironment env, OrtSession decoder, float[] prefix, int q, long[] ids,
-                            Set<String> outputs, Map<String, ActivationStats> stats) throws OrtException {
-        Blip2Config.OptConfig t = config.text();
+    /**
+     * One item through one decoder slice: the first slice reads the query embeddings {@code input [q, D]} and the
+     * token ids, the others the hidden states {@code input [q + ids, D]}; returns the slice's hidden states (null
+     * after the last slice).
+     */
+    private float[] runSlice(OrtEnvironment env, OrtSession slice, boolean first, float[] input, int q, long[] ids,
+                             Set<String> outputs, boolean last, Map<String, ActivationStats> stats) throws OrtException {
+        int d = config.text().hiddenSize();
         long[] mask = new long[q + ids.length];
         java.util.Arrays.fill(mask, 1L);
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             Map<String, OnnxTensor> in = new HashMap<>();
-            in.put(OptDecoderGraph.INPUTS_EMBEDS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(prefix), new long[] {1, q, t.hiddenSize()})));
-            in.put(OptDecoderGraph.INPUT_IDS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length})));
-            in.put(OptDecoderGraph.ATTENTION_MASK, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, mask.length})));
-            in.put(OptDecoderGraph.LOGITS_TO_KEEP, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1})));
-            OnnxTensor empty = own(owned, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), new long[] {1, t.heads(), 0, t.headDim()}));
-            for (int i = 0; i < t.layers(); i++) {
-                in.put(OptDecoderGraph.pastKey(i), empty);
-                in.put(OptDecoderGraph.pastValue(i), empty);
+            if (first) {
+                in.put(OptDecoderGraph.INPUTS_EMBEDS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, q, d})));
+                in.put(OptDecoderGraph.INPUT_IDS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length})));
+            } else {
+                in.put(OptDecoderGraph.HIDDEN_STATES, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, mask.length, d})));
             }
-            try (OrtSession.Result r = decoder.run(in, outputs)) {
+            in.put(OptDecoderGraph.ATTENTION_MASK, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, mask.length})));
+            try (OrtSession.Result r = slice.run(in, outputs)) {
                 collect(r, outputs, stats);
+                return last ? null : floats(r, OptDecoderGraph.HIDDEN_STATES_OUT);
             }
         } finally {
             owned.forEach(OnnxTensor::close);
@@ -182,6 +236,9 @@ public final class Calibrator {
     private static void collect(OrtSession.Result r, Set<String> outputs, Map<String, ActivationStats> stats) throws OrtException {
         for (String name : outputs) {
             ActivationStats s = stats.get(name);
+            if (s == null) {
+                continue; // a graph output that is no tap (the hidden states handed to the next slice)
+            }
             float[] x = floats(r, name);
             s.addItem(x, x.length / s.k());
         }
@@ -203,6 +260,15 @@ public final class Calibrator {
         long threshold = total > Blip2Converter.INLINE_LIMIT ? 1024 : Long.MAX_VALUE;
         new OnnxModelWriter(threshold, Map.of()).write(g, file, null);
         return file;
+    }
+
+    /** A slice's graph and its external data, once the slice has run (frees the disk and the page cache early). */
+    private static void deleteGraph(Path file) throws IOException {
+        try (Stream<Path> siblings = Files.list(file.getParent())) {
+            for (Path p : siblings.filter(p -> p.getFileName().toString().startsWith(file.getFileName().toString())).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -18,6 +18,9 @@ record Int8Weight(Value codes, Value scales) {
      * @param perChannel  scales {@code [N]}, one per output channel; otherwise one scalar for the tensor
      */
     static Int8Weight of(EmitContext c, String name, QuantSpec spec, String scalesName, boolean perChannel) {
+        if (c.weights().activationType(name) != ElementType.FLOAT) {
+            throw new IllegalArgumentException(name + ": int8 linears compute in fp32 only");
+        }
         int[] nk = c.weightShape(name);
         int n = nk[0];
         int k = nk[1];

@@ -1,5 +1,6 @@
 package dev.blip2serve.quantize.emit;
 
+import dev.blip2serve.blip2.ComputePrecision;
 import dev.blip2serve.onnx.Value;
 
 /**
@@ -20,6 +21,16 @@ public sealed interface LinearScheme permits FloatScheme, NBitsScheme, Int8PerTo
 
     /** How it computes (or would) on the CUDA provider, for the manifest. */
     String cuda();
+
+    /** {@link #cpu()} in a graph whose activations have precision {@code compute}. */
+    default String cpu(ComputePrecision compute) {
+        return cpu();
+    }
+
+    /** {@link #cuda()} in a graph whose activations have precision {@code compute}. */
+    default String cuda(ComputePrecision compute) {
+        return cuda();
+    }
 
     /** Short label, e.g. {@code int4-asym-g128 weights, fp32 activations}. */
     String label();

@@ -1,5 +1,6 @@
 package dev.blip2serve.quantize.emit;
 
+import dev.blip2serve.blip2.ComputePrecision;
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Tensors;
 import dev.blip2serve.onnx.Value;
@@ -61,6 +62,10 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccur
             throw new IllegalArgumentException(name + ": activation group size " + activations.groupSize()
                     + " does not divide K = " + k);
         }
+        ElementType act = c.weights().activationType(name);
+        if (activations != null && act != ElementType.FLOAT) {
+            throw new IllegalArgumentException(name + ": simulated activation quantization computes in fp32 only");
+        }
         int bits = MatMulNBitsPacking.containerBits(weights.bits());
         int blocks = k / block;
         boolean zeros = needsZeroPoints();
@@ -68,7 +73,8 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccur
         var g = c.graph();
         Value b = g.initializer(name + ".qweight", Tensors.raw(ElementType.UINT8,
                 new long[] {n, blocks, (long) block * bits / 8}, () -> packed.get().b()));
-        Value scales = g.initializer(name + ".wscales", Tensors.floats(ElementType.FLOAT, new long[] {n, blocks},
+        // MatMulNBits takes its scales in the activations' type (T1): fp16 on the CUDA fast path
+        Value scales = g.initializer(name + ".wscales", Tensors.floats(act, new long[] {n, blocks},
                 () -> packed.get().scales()));
         Value zp = zeros ? g.initializer(name + ".wzeros", Tensors.raw(ElementType.UINT8,
                 new long[] {n, (blocks * bits + 7) / 8}, () -> packed.get().zeroPointsOrDefault())) : null;
@@ -123,6 +129,18 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccur
     public String cuda() {
         String w = "MatMulNBits CUDA kernel (" + weightWords() + "; fp32 activations: the fast path wants fp16; not measured)";
         return activations == null ? w : "simulated " + actWords() + " activations (elementwise ops) into " + w;
+    }
+
+    @Override
+    public String cpu(ComputePrecision compute) {
+        return compute == ComputePrecision.FP16 && activations == null
+                ? "MatMulNBits (" + weightWords() + ", fp16 activations)" : cpu();
+    }
+
+    @Override
+    public String cuda(ComputePrecision compute) {
+        return compute == ComputePrecision.FP16 && activations == null
+                ? "MatMulNBits CUDA kernel (" + weightWords() + ", fp16 activations: the fast path; not measured)" : cuda();
     }
 
     @Override

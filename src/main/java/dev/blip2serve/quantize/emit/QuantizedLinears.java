@@ -53,7 +53,7 @@ public final class QuantizedLinears implements LinearEmitter {
                 Value key = scaledInputs.get(group.id());
                 if (key == null) {
                     Value scale = ops.graph().initializer(group.id() + ".smooth_inverse",
-                            Tensors.floats(ElementType.FLOAT, new long[] {inv.length}, () -> inv));
+                            Tensors.floats(weights.activationType(name), new long[] {inv.length}, () -> inv));
                     key = ops.mul(x, scale);                                       // [B, S, K] / s
                     scaledInputs.put(group.id(), key);
                 }

@@ -1,14 +1,13 @@
 package dev.blip2serve.serve.model;
 
-import dev.blip2serve.blip2.WeightPrecision;
 import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.FloatVariant;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.serve.ServeProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Locale;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,20 +67,19 @@ public class RepositoryBootstrap {
     private void convert(Path checkpoint, Path repository, String name) {
         Path dir = repository.resolve(EmbeddedCheckpoint.MODEL).resolve(name);
         Variant variant = registry.register(new VariantKey(EmbeddedCheckpoint.MODEL, name), dir);
-        WeightPrecision precision = switch (name.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> WeightPrecision.FP32;
-            case "fp16" -> WeightPrecision.FP16;
-            default -> null;
-        };
-        if (precision == null) {
+        FloatVariant floats;
+        try {
+            floats = FloatVariant.parse(name);
+        } catch (IllegalArgumentException e) {
             // Quantized variants need calibration: that is the CLI's quantize command, not a start-up step.
-            variant.failed("only fp32 and fp16 can be built at start-up; make '" + name + "' with the quantize command", null);
+            variant.failed("only float variants can be built at start-up (" + e.getMessage()
+                    + "); make '" + name + "' with the quantize command", null);
             return;
         }
         long start = System.nanoTime();
         try {
-            Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, EmbeddedCheckpoint.MODEL, name, precision,
-                    Blip2Converter.INLINE_LIMIT), new ConversionProgress(variant));
+            Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, EmbeddedCheckpoint.MODEL, name,
+                    floats.weights(), Blip2Converter.INLINE_LIMIT, floats.compute()), new ConversionProgress(variant));
             LOG.info("{}: built in {} ms", variant.key(), (System.nanoTime() - start) / 1_000_000);
             variant.loading("built; queued for loading");
         } catch (IOException | RuntimeException e) {

@@ -10,10 +10,13 @@ import dev.blip2serve.quantize.LinearTopology;
 import dev.blip2serve.quantize.Scope;
 import dev.blip2serve.testing.Fixtures;
 import dev.blip2serve.tokenizer.OptTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Calibration taps every linear in scope once per distinct input and sees every row of every item. */
 class CalibratorTest {
@@ -56,5 +59,43 @@ class CalibratorTest {
                     .run(set, Scope.LLM::includes, ProgressListener.NONE).of("lm.layers.1.fc2");
             assertThat(llmOnly.absMax()).containsExactly(lm.absMax());
         }
+    }
+
+    @Test
+    void slicesOfTheDecoderSeeWhatTheWholeDecoderSees() throws Exception {
+        Blip2Config config = Blip2Config.read(Fixtures.SHAPES);
+        CalibrationSet set = CalibrationSet.read(Fixtures.SHAPES_CALIB, 4);
+        List<Long> progress = new ArrayList<>();
+        try (Checkpoint ckpt = Checkpoint.open(Fixtures.SHAPES)) {
+            var weights = new HfBlip2OptWeights(ckpt, config);
+            CalibrationResult whole = new Calibrator(Fixtures.SHAPES, config, weights, 32)
+                    .run(set, Scope.LLM::includes, ProgressListener.NONE);
+            // one byte per slice: every layer in a slice of its own, four slices for shapes-blip2's four layers
+            CalibrationResult sliced = new Calibrator(Fixtures.SHAPES, config, weights, 32, 1)
+                    .run(set, Scope.LLM::includes, (step, done, total) -> progress.add(total));
+            assertThat(progress).isNotEmpty().allMatch(total -> total == 4L * (1 + 4));
+            assertThat(sliced.taps()).isEqualTo(whole.taps());
+            for (String linear : whole.taps().keySet()) {
+                ActivationStats a = whole.of(linear);
+                ActivationStats b = sliced.of(linear);
+                assertThat(b.rows()).as(linear).isEqualTo(a.rows());
+                float[] ma = a.absMax();
+                float[] mb = b.absMax();
+                for (int j = 0; j < ma.length; j++) {
+                    assertThat(mb[j]).as(linear).isCloseTo(ma[j], org.assertj.core.api.Assertions.within(1e-5f * (1 + ma[j])));
+                }
+            }
+        }
+    }
+
+    @Test
+    void slicesHoldWholeLayersWithinTheByteBudget(@TempDir Path dir) throws Exception {
+        Files.copy(Path.of("scripts/gpu/config-opt-2.7b.json"), dir.resolve("config.json"));
+        Blip2Config.OptConfig opt27 = Blip2Config.read(dir).text();
+        // 4 B x (4 D^2 + 2 D F) = 314.6 MB per OPT-2.7b layer: six per 2 GiB slice
+        assertThat(Calibrator.slices(opt27, Calibrator.DEFAULT_SLICE_BYTES))
+                .extracting(s -> s[1] - s[0]).containsExactly(6, 6, 6, 6, 6, 2);
+        assertThat(Calibrator.slices(opt27, 1)).hasSize(32);
+        assertThat(Calibrator.slices(opt27, Long.MAX_VALUE)).singleElement().satisfies(s -> assertThat(s).containsExactly(0, 32));
     }
 }
