@@ -86,7 +86,10 @@ public final class ActivationStats {
 
     /** Every {@code stride}-th item, with the stride set by the first item's length, while whole items fit. */
     private void sampleWhole(float[] x, int n, int item) {
-        if (item == 0) {
+        if (n == 0) {
+            return;
+        }
+        if (lengths.isEmpty()) {
             int take = Math.min(n, maxRows);
             System.arraycopy(x, 0, sample, 0, take * k);
             sampled = take;
