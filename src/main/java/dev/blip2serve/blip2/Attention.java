@@ -21,18 +21,11 @@ final class Attention {
     }
 
     /**
-     * softmax(q k^T [*scale | /divisor] [+ bias]) v, each [B, H, S, hd]; returns [B, H, Sq, hd].
-     * The scale is applied as HF applies it per model, so rounding matches: the ViT multiplies the scores,
-     * the Q-Former divides them, OPT pre-scales q (pass {@code Scaling.NONE} here).
-     */
-    static Value scores(Ops ops, Value q, Value k, Value v, Scaling scaling, float factor, Value bias) {
-        return scores(ops, q, k, v, scaling, factor, bias, ElementType.FLOAT);
-    }
-
-    /**
-     * As above for q, k, v of element type {@code type}. In float16 the scores are taken to float32 before the
-     * scaling, the (float32) bias and the softmax, and the probabilities back to float16, as the CUDA attention
-     * kernels accumulate (and HF's OPT upcasts its softmax).
+     * softmax(q k^T [*scale | /divisor] [+ bias]) v, each [B, H, S, hd] of element type {@code type}; returns
+     * [B, H, Sq, hd]. The scale is applied as HF applies it per model, so rounding matches: the ViT multiplies the
+     * scores, the Q-Former divides them, OPT pre-scales q (pass {@code Scaling.NONE} here). In float16 the scores are
+     * taken to float32 before the scaling, the (float32) bias and the softmax, and the probabilities back to
+     * float16, as the CUDA attention kernels accumulate (and HF's OPT upcasts its softmax).
      */
     static Value scores(Ops ops, Value q, Value k, Value v, Scaling scaling, float factor, Value bias, ElementType type) {
         Value s = ops.cast(ops.matMul(q, ops.transpose(k, 0, 1, 3, 2)), type, ElementType.FLOAT);

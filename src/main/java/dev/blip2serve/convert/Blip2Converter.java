@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,10 +69,7 @@ public final class Blip2Converter {
         try (Checkpoint ckpt = Checkpoint.open(req.checkpointDir())) {
             WeightSource source = new HfBlip2OptWeights(ckpt, config);
             Function<GraphWeights, LinearEmitter> linears = w -> w;
-            FloatVariant v = Arrays.stream(FloatVariant.values())
-                    .filter(f -> f.weights() == req.precision() && f.compute() == req.compute()).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no float variant stores " + req.precision()
-                            + " weights and computes in " + req.compute()));
+            FloatVariant v = FloatVariant.of(req.precision(), req.compute());
             Manifest.Method method = new Manifest.Method("convert", Map.of(
                     "weights", req.precision().name().toLowerCase(Locale.ROOT),
                     "compute", req.compute().name().toLowerCase(Locale.ROOT)));

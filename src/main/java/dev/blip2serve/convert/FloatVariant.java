@@ -52,6 +52,16 @@ public enum FloatVariant {
                 .collect(Collectors.joining(", ")) + "; got '" + name + "'");
     }
 
+    /** The float variant that stores {@code weights} and computes in {@code compute}. */
+    public static FloatVariant of(WeightPrecision weights, ComputePrecision compute) {
+        for (FloatVariant v : values()) {
+            if (v.weights == weights && v.compute == compute) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("no float variant stores " + weights + " weights and computes in " + compute);
+    }
+
     /** The variant's name in the repository. */
     public String label() {
         return label;

@@ -75,6 +75,8 @@ public final class AttentionBlockLoss {
     private final FloatMatrix x;
     private final int[] starts;
     private final int[] lengths;
+    /** The sequence each sample row belongs to. */
+    private final int[] sequenceOf;
     private final float[] reference;
 
     /**
@@ -101,6 +103,10 @@ public final class AttentionBlockLoss {
         }
         if (total != x.rows()) {
             throw new IllegalArgumentException("sequence lengths sum to " + total + ", the sample has " + x.rows() + " rows");
+        }
+        this.sequenceOf = new int[total];
+        for (int sq = 0; sq < lengths.length; sq++) {
+            Arrays.fill(sequenceOf, starts[sq], starts[sq] + lengths[sq], sq);
         }
         List<float[]> weights = block.linears().stream().map(FloatMatrix::data).toList();
         this.reference = forward(weights, x.data());
@@ -171,27 +177,15 @@ public final class AttentionBlockLoss {
         return times(ctx, rows, block.width(), block.out().data(), block.out().rows());
     }
 
-    /**
-     * {@code a [rows, k] · w [n, k]^T} as {@code [rows, n]}. Blocks of weight rows against every input row (the
-     * input stays in cache, each weight row is read once), over the blocks in parallel.
-     */
+    /** {@code a [rows, k] · w [n, k]^T} as {@code [rows, n]}: the searches' blocked product, transposed. */
     private static float[] times(float[] a, int rows, int k, float[] w, int n) {
-        float[] c = new float[Math.multiplyExact(rows, n)];
-        int step = OutputLoss.ROW_BLOCK;
-        int blocks = (n + step - 1) / step;
-        Parallel.forRange(blocks, (long) step * k * rows, (from, to) -> {
-            float[] part = new float[step * rows];
-            for (int blk = from; blk < to; blk++) {
-                int i0 = blk * step;
-                int m = Math.min(step, n - i0);
-                Gemm.nt(w, i0 * k, k, m, a, 0, k, rows, k, part, 0, rows);
-                for (int i = 0; i < m; i++) {
-                    for (int r = 0; r < rows; r++) {
-                        c[r * n + i0 + i] = part[i * rows + r];
-                    }
-                }
+        float[] byOutput = OutputLoss.reference(FloatMatrix.of(w, n, k), FloatMatrix.of(a, rows, k));   // [n, rows]
+        float[] c = new float[byOutput.length];
+        for (int i = 0; i < n; i++) {
+            for (int r = 0; r < rows; r++) {
+                c[r * n + i] = byOutput[i * rows + r];
             }
-        });
+        }
         return c;
     }
 
@@ -202,10 +196,6 @@ public final class AttentionBlockLoss {
         int d = width / block.heads();
         float scale = (float) (1.0 / Math.sqrt(d));
         float[] ctx = new float[Math.multiplyExact(rows, width)];
-        int[] seqOf = new int[rows];
-        for (int sq = 0; sq < lengths.length; sq++) {
-            Arrays.fill(seqOf, starts[sq], starts[sq] + lengths[sq], sq);
-        }
         Slice qs = block.q();
         Slice ks = block.k();
         Slice vs = block.v();
@@ -218,7 +208,7 @@ public final class AttentionBlockLoss {
         Parallel.forRange(rows, (long) width * 64, (from, to) -> {
             float[] p = new float[rows];
             for (int i = from; i < to; i++) {
-                int sq = seqOf[i];
+                int sq = sequenceOf[i];
                 int s0 = starts[sq];
                 int visible = block.causal() ? i - s0 + 1 : lengths[sq];
                 for (int h = 0; h < block.heads(); h++) {

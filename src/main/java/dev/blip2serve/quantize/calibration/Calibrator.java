@@ -42,8 +42,8 @@ import java.util.stream.Stream;
  * on each image (batch 1), then, with the vision session closed, the decoder teacher-forced on
  * {@code [image queries] + BOS + text tokens} in one full-sequence run per item (no KV cache). The decoder runs as
  * slices of consecutive layers ({@link OptDecoderGraph#buildLayers}) of at most {@code sliceBytes} of float32
- * weights each, every item through one slice before the next slice is loaded, its output hidden states carried
- * over: at full size only one slice of the 10 GB fp32 OPT-2.7b is mapped at a time. One graph is loaded and one
+ * weights each, every item through one slice before the next slice is written and loaded, its output hidden
+ * states carried over: at full size only one slice of the 10 GB fp32 OPT-2.7b is on disk and mapped at a time. One graph is loaded and one
  * item's activations are in memory at a time, plus every item's query embeddings and hidden states
  * ({@code items * tokens * D} floats).
  */
@@ -113,10 +113,11 @@ public final class Calibrator {
             for (int[] slice : slices(config.text(), sliceBytes)) {
                 GraphWeights lw = new GraphWeights(weights, WeightPrecision.FP32);
                 CalibrationTaps lmTaps = new CalibrationTaps(lw, selected);
-                Path file = write(OptDecoderGraph.buildLayers(config, lw, lmTaps, slice[0], slice[1]),
-                        tmp.resolve("decoder-" + slice[0] + ".onnx"));
+                // built now for its taps; written (weights streamed to disk) only when its turn comes
+                GraphBuilder graph = OptDecoderGraph.buildLayers(config, lw, lmTaps, slice[0], slice[1]);
                 taps.putAll(lmTaps.taps());
-                decoder.add(new DecoderSlice(file, slice[0], new HashSet<>(lmTaps.taps().values())));
+                decoder.add(new DecoderSlice(graph, tmp.resolve("decoder-" + slice[0] + ".onnx"), slice[0],
+                        new HashSet<>(lmTaps.taps().values())));
             }
             Map<String, ActivationStats> stats = new HashMap<>();
             for (Map.Entry<String, String> t : taps.entrySet()) {
@@ -133,8 +134,8 @@ public final class Calibrator {
         }
     }
 
-    /** One slice of the decoder: its graph file, its first layer, its tap outputs. */
-    private record DecoderSlice(Path file, int from, Set<String> taps) {
+    /** One slice of the decoder: its graph, the file it is written to, its first layer, its tap outputs. */
+    private record DecoderSlice(GraphBuilder graph, Path file, int from, Set<String> taps) {
     }
 
     private void measure(CalibrationSet set, Path visionFile, List<DecoderSlice> decoder, Set<String> visionOutputs,
@@ -185,6 +186,7 @@ public final class Calibrator {
                 if (!last) {
                     outputs.add(OptDecoderGraph.HIDDEN_STATES_OUT);
                 }
+                write(slice.graph(), slice.file());
                 try (OrtSession session = env.createSession(slice.file().toString(), so)) {
                     for (int i = 0; i < set.items().size(); i++) {
                         hidden.set(i, runSlice(env, session, slice.from() == 0, hidden.get(i), q, ids.get(i), outputs,
