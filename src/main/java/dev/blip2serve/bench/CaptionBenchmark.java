@@ -1,5 +1,6 @@
 package dev.blip2serve.bench;
 
+import dev.blip2serve.checkpoint.Blip2Config;
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
@@ -77,18 +78,27 @@ public final class CaptionBenchmark {
                 out.add(f);
             }
             Manifest man = m.manifest();
-            return new VariantFigures(man.variant(), man.precision(), man.totalBytes(), decoderWeightBytes(man), rss, loadSeconds, out);
+            Blip2Config.OptConfig text = m.config().text();
+            return new VariantFigures(man.variant(), man.precision(), man.totalBytes(),
+                    decoderWeightBytes(man, (long) text.vocabSize() * text.hiddenSize()), rss, loadSeconds, out);
         }
     }
 
     /**
      * Bytes of the decoder's weights as the CPU computes with them: what one decode step must stream from
-     * memory. Files on disk, doubled where the manifest says fp16 weights are cast to fp32 at load.
+     * memory. Files on disk, doubled where the manifest says fp16 weights are cast to fp32 at load, less the float
+     * token-embedding table ({@code embeddingElements} numbers) where a quantized LM head leaves it to the token
+     * lookup, which reads one row.
      */
-    static long decoderWeightBytes(Manifest m) {
+    static long decoderWeightBytes(Manifest m, long embeddingElements) {
         long onDisk = m.files().stream().filter(f -> f.name().startsWith("decoder.onnx")).mapToLong(Manifest.FileEntry::bytes).sum();
         Manifest.Component decoder = m.components().get("decoder");
-        return decoder != null && decoder.cpu().contains("cast to fp32") ? 2 * onDisk : onDisk;
+        long bytes = decoder != null && decoder.cpu().contains("cast to fp32") ? 2 * onDisk : onDisk;
+        if (m.method() == null || !(m.method().parameters().get("lm_head") instanceof String head) || head.equals("float")) {
+            return bytes;
+        }
+        long tableBytes = "fp16".equals(m.method().parameters().get("compute")) ? 2 : 4;
+        return bytes - tableBytes * embeddingElements;
     }
 
     static double percentile(double[] sorted, double p) {

@@ -16,4 +16,12 @@ public interface LinearEmitter {
      * @return output [..., out]
      */
     Value linear(Ops ops, Value x, String name);
+
+    /**
+     * The LM head {@code logits = h T^T} for {@code h [rows, D]} over {@code table} [V, D] (the tied embedding table
+     * or a separate head). Float variants: a Gemm on the table itself, so a tied table is stored once.
+     */
+    default Value lmHead(Ops ops, GraphWeights weights, Value h, String table) {
+        return ops.gemmTransB(h, weights.param(ops, table));                                          // [rows, V]
+    }
 }

@@ -182,7 +182,7 @@ public final class OptDecoderGraph {
                 }
             }
             try (var s2 = g.scope("lm_head")) {
-                h = lmHead(h, weights.param(ops, "lm.embed_tokens"));
+                h = lmHead(h);
             }
         }
         g.output(ops.cast(h, at, ElementType.FLOAT), LOGITS, ElementType.FLOAT, batch, Dim.of("kept_sequence"), Dim.of(cfg.vocabSize()));
@@ -283,12 +283,12 @@ public final class OptDecoderGraph {
                 Dim.of("present_sequence"), Dim.of(cfg.headDim()));
     }
 
-    /** logits = h E^T: a Gemm with transB on the embedding itself, so the tied table is stored once. */
-    private Value lmHead(Value h, Value embedTable) {
+    /** logits = h E^T through the linear emitter: the tied embedding table, or the checkpoint's separate head. */
+    private Value lmHead(Value h) {
         GraphBuilder g = ops.graph();
-        Value table = weights.source().has("lm.lm_head.weight") ? weights.param(ops, "lm.lm_head.weight") : embedTable;
+        String table = weights.source().has("lm.lm_head.weight") ? "lm.lm_head.weight" : "lm.embed_tokens";
         Value flat = ops.reshape(h, -1, cfg.hiddenSize());                                             // [B*k, D]
-        Value logits = ops.gemmTransB(flat, table);                                                    // [B*k, V]
+        Value logits = linears.lmHead(ops, weights, flat, table);                                      // [B*k, V]
         Value outShape = ops.concat(0, ops.shape(h, 0, 2), g.constInt64(cfg.vocabSize()));
         return ops.reshape(logits, outShape);                                                          // [B, k, V]
     }

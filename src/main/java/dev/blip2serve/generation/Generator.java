@@ -97,9 +97,10 @@ public final class Generator {
                         continue;
                     }
                     float[] logits = step.logits()[r];
-                    LogitsProcessing.apply(logits, seen(b.prompt(r), generated.get(r), length[r]), length[r], p);
+                    LogitsProcessing.apply(logits, p.repetitionPenalty() == 1.0 ? NONE_SEEN
+                            : seen(b.prompt(r), generated.get(r), length[r]), length[r], p);
                     int tok = LogitsProcessing.argmax(logits);
-                    logprob[r] += LogitsProcessing.logSoftmax(logits)[tok];
+                    logprob[r] += LogitsProcessing.logProb(logits, tok);
                     next[r] = tok;
                     if (p.isEos(tok)) {
                         finished[r] = true;
@@ -245,6 +246,9 @@ public final class Generator {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** What the processors get for "seen" when no repetition penalty reads it. */
+    private static final long[] NONE_SEEN = new long[0];
 
     private static long[] seen(long[] prompt, long[] generated, int length) {
         long[] all = Arrays.copyOf(prompt, prompt.length + length);

@@ -33,6 +33,20 @@ final class LogitsProcessing {
 
     /** log_softmax in double, returned as float like torch's float32 log_softmax. */
     static float[] logSoftmax(float[] logits) {
+        double lse = logSumExp(logits);
+        float[] out = new float[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = (float) (logits[i] - lse);
+        }
+        return out;
+    }
+
+    /** {@code logSoftmax(logits)[token]}, the same float, without a vocabulary-sized array per token. */
+    static float logProb(float[] logits, int token) {
+        return (float) (logits[token] - logSumExp(logits));
+    }
+
+    private static double logSumExp(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);
@@ -41,12 +55,7 @@ final class LogitsProcessing {
         for (float l : logits) {
             sum += Math.exp(l - max);
         }
-        double lse = max + Math.log(sum);
-        float[] out = new float[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = (float) (logits[i] - lse);
-        }
-        return out;
+        return max + Math.log(sum);
     }
 
     static int argmax(float[] v) {

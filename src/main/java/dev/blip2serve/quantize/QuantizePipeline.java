@@ -34,8 +34,11 @@ import java.util.function.Function;
  */
 public final class QuantizePipeline {
 
-    /** Rows of each linear's input kept for the searches. */
-    public static final int DEFAULT_SAMPLE_ROWS = 512;
+    /**
+     * Rows of each linear's input kept for the searches: every row of 128 captioned shapes-blip2 images (about 5,500),
+     * as llm-awq searches on every calibration token; {@link Calibrator#DEFAULT_SAMPLE_BYTES} caps it at full size.
+     */
+    public static final int DEFAULT_SAMPLE_ROWS = 8192;
 
     private QuantizePipeline() {
     }
@@ -92,12 +95,13 @@ public final class QuantizePipeline {
             ScalePlan plan = ScalePlanner.plan(recipe, topology, base, calib, progress);
             WeightSource source = plan.isEmpty() ? base : new ScaledWeights(base, topology, plan.scales(), plan.clips());
             LinearScheme scheme = recipe.scheme();
-            Function<GraphWeights, LinearEmitter> linears = w -> new QuantizedLinears(w, topology, recipe.scope(), scheme);
+            LinearScheme head = recipe.lmHeadScheme(config.text().hiddenSize());
+            Function<GraphWeights, LinearEmitter> linears = w -> new QuantizedLinears(w, topology, recipe.scope(), scheme, head);
             Map<String, Object> params = new LinkedHashMap<>(recipe.parameters());
             params.put("float_weights", req.floatWeights().name().toLowerCase(java.util.Locale.ROOT));
             params.put("compute", req.compute().name().toLowerCase(java.util.Locale.ROOT));
             if (calib != null) {
-                params.put("calibration_sample_rows", req.sampleRows());
+                params.put("calibration_sample_rows", calib.sampleRows());
             }
             if (!plan.searches().isEmpty()) {
                 params.put("searches", plan.searches());
@@ -107,15 +111,15 @@ public final class QuantizePipeline {
                     req.modelName(), req.variantName(), req.floatWeights(), Blip2Converter.INLINE_LIMIT, req.compute());
             Manifest written = Blip2Converter.write(convert, config, ckpt, source, linears, method,
                     calib == null ? null : calib.set().manifestEntry(), scheme.cpu(), scheme.cuda(), progress);
-            Manifest m = withComponents(written, recipe, scheme, req.floatWeights(), req.compute());
+            Manifest m = withComponents(written, recipe, scheme, head, req.floatWeights(), req.compute());
             ManifestIo.write(req.variantDir(), m);
             return m;
         }
     }
 
     /** The converter writes one description for both graphs; say per graph what is quantized and how. */
-    private static Manifest withComponents(Manifest m, Recipe recipe, LinearScheme scheme, WeightPrecision floats,
-                                           ComputePrecision compute) {
+    private static Manifest withComponents(Manifest m, Recipe recipe, LinearScheme scheme, LinearScheme head,
+                                           WeightPrecision floats, ComputePrecision compute) {
         String rest = compute == ComputePrecision.FP16 ? "fp16 (fp16 compute; the Q-Former fp32)"
                 : floats == WeightPrecision.FP32 ? "fp32" : "fp16 weights cast to fp32";
         String linearsCpu = scheme.cpu(compute);
@@ -135,9 +139,13 @@ public final class QuantizePipeline {
                 : rest + " MatMul (not quantized: scope llm)";
         String visionCuda = all ? "linears: " + linearsCuda + "; other ops " + rest : rest + " MatMul";
         components.put("vision", new Manifest.Component(VariantFiles.VISION, visionCpu, visionCuda));
+        String embeddings = head == null ? "; embeddings and LM head " + rest
+                : "; LM head " + head.cpu(compute) + "; embeddings " + rest;
+        String embeddingsCuda = head == null ? "; embeddings and LM head " + rest
+                : "; LM head " + head.cuda(compute) + "; embeddings " + rest;
         components.put("decoder", new Manifest.Component(VariantFiles.DECODER,
-                "OPT attention and MLP linears: " + linearsCpu + smooth + "; embeddings and LM head " + rest,
-                "OPT linears: " + linearsCuda + "; embeddings and LM head " + rest));
+                "OPT attention and MLP linears: " + linearsCpu + smooth + embeddings,
+                "OPT linears: " + linearsCuda + embeddingsCuda));
         return new Manifest(m.schema(), m.model(), m.variant(), recipe.preset().label(), m.source(), m.method(),
                 m.calibration(), components, m.files(), m.createdAt(), m.toolVersion(), m.quality(), m.latency());
     }

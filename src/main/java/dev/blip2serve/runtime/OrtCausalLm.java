@@ -5,15 +5,20 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.blip2serve.blip2.OptDecoderGraph;
 import dev.blip2serve.generation.CausalLm;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The OPT decoder graph as a {@link CausalLm}. The present key/values of one step are fed back as the
- * next step's past without leaving ONNX Runtime's buffers; only beam reordering copies them.
+ * next step's past without leaving ONNX Runtime's buffers; only beam reordering copies them. The logits of every
+ * step land in one direct buffer per generation (a pinned output), read once into the rows the generator gets.
  */
 public final class OrtCausalLm implements CausalLm, AutoCloseable {
 
@@ -23,6 +28,8 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
     private final int headDim;
     private final int hidden;
     private final int vocab;
+    /** The outputs other than the logits: the present keys and values. */
+    private final Set<String> presents = new LinkedHashSet<>();
 
     public OrtCausalLm(Path model, int layers, int heads, int hidden, int vocab, OrtOptions options) throws OrtException {
         this.session = Sessions.open(model, options);
@@ -31,6 +38,10 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
         this.headDim = hidden / heads;
         this.hidden = hidden;
         this.vocab = vocab;
+        for (int i = 0; i < layers; i++) {
+            presents.add(OptDecoderGraph.presentKey(i));
+            presents.add(OptDecoderGraph.presentValue(i));
+        }
     }
 
     @Override
@@ -38,20 +49,25 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
         return vocab;
     }
 
-    /** The KV cache: either ONNX Runtime's outputs of the last step, or tensors made by {@link #select}. */
+    /**
+     * The KV cache: either ONNX Runtime's outputs of the last step, or tensors made by {@link #select}; and the
+     * buffer the logits of its generation's steps land in ({@code [rows, vocab]}, null until the first step).
+     */
     private final class KvState implements State {
         private final int rows;
         private final int length;
         private final OnnxTensor[] keys;
         private final OnnxTensor[] values;
         private final AutoCloseable owner;
+        private final FloatBuffer logits;
 
-        KvState(int rows, int length, OnnxTensor[] keys, OnnxTensor[] values, AutoCloseable owner) {
+        KvState(int rows, int length, OnnxTensor[] keys, OnnxTensor[] values, AutoCloseable owner, FloatBuffer logits) {
             this.rows = rows;
             this.length = length;
             this.keys = keys;
             this.values = values;
             this.owner = owner;
+            this.logits = logits;
         }
 
         @Override
@@ -83,9 +99,9 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
             for (int i = 0; i < layers; i++) {
                 empty[i] = OnnxTensor.createTensor(Sessions.env(), FloatBuffer.allocate(0), new long[] {rows, heads, 0, headDim});
             }
-            KvState none = new KvState(rows, 0, empty, empty, null);
+            KvState none = new KvState(rows, 0, empty, empty, null, null);
             try {
-                return run(prefix, prefixLen, tokens, tokenLen, mask, rows, none, 1);
+                return run(prefix, prefixLen, tokens, tokenLen, mask, rows, none);
             } finally {
                 for (OnnxTensor t : empty) {
                     t.close();
@@ -104,7 +120,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
                 empty[i] = OnnxTensor.createTensor(Sessions.env(), FloatBuffer.allocate(0), new long[] {rows, heads, 0, headDim});
             }
             try (OrtSession.Result r = session.run(inputs(prefix, prefixLen, tokens, tokenLen, mask, rows,
-                    new KvState(rows, 0, empty, empty, null), keep))) {
+                    new KvState(rows, 0, empty, empty, null, null), keep))) {
                 return Tensors.floats((OnnxTensor) r.get(OptDecoderGraph.LOGITS).orElseThrow());
             } finally {
                 for (OnnxTensor t : empty) {
@@ -120,7 +136,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
     public Step next(State state, long[] tokens, long[] mask) {
         KvState kv = (KvState) state;
         try {
-            return run(new float[0], 0, tokens, 1, mask, kv.rows, kv, 1);
+            return run(new float[0], 0, tokens, 1, mask, kv.rows, kv);
         } catch (OrtException e) {
             throw new InferenceException("decoder step failed: " + e.getMessage(), e);
         }
@@ -141,18 +157,19 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
     }
 
     private Step run(float[] prefix, int prefixLen, long[] tokens, int tokenLen, long[] mask, int rows,
-                     KvState past, int keep) throws OrtException {
-        Map<String, OnnxTensor> in = inputs(prefix, prefixLen, tokens, tokenLen, mask, rows, past, keep);
+                     KvState past) throws OrtException {
+        Map<String, OnnxTensor> in = inputs(prefix, prefixLen, tokens, tokenLen, mask, rows, past, 1);
+        FloatBuffer out = past.logits != null ? past.logits : ByteBuffer.allocateDirect(rows * vocab * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
         OrtSession.Result result;
-        try {
-            result = session.run(in);
+        try (OnnxTensor pinned = OnnxTensor.createTensor(Sessions.env(), out, new long[] {rows, 1, vocab})) {
+            result = session.run(in, presents, Map.of(OptDecoderGraph.LOGITS, pinned));
         } finally {
             closeOwnInputs(in);
         }
-        float[] flat = Tensors.floats((OnnxTensor) result.get(OptDecoderGraph.LOGITS).orElseThrow());
-        float[][] logits = new float[rows][];
+        float[][] logits = new float[rows][vocab];
         for (int r = 0; r < rows; r++) {
-            logits[r] = java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
+            out.get(r * vocab, logits[r]);
         }
         OnnxTensor[] keys = new OnnxTensor[layers];
         OnnxTensor[] values = new OnnxTensor[layers];
@@ -161,7 +178,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
             values[i] = (OnnxTensor) result.get(OptDecoderGraph.presentValue(i)).orElseThrow();
         }
         int length = (int) keys[0].getInfo().getShape()[2];
-        return new Step(logits, new KvState(rows, length, keys, values, result));
+        return new Step(logits, new KvState(rows, length, keys, values, result, out));
     }
 
     private static void closeOwnInputs(Map<String, OnnxTensor> in) {
@@ -185,13 +202,14 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
         } catch (OrtException e) {
             throw new InferenceException("reordering the KV cache failed: " + e.getMessage(), e);
         }
-        return new KvState(sourceRows.length, kv.length, keys, values, null);
+        return new KvState(sourceRows.length, kv.length, keys, values, null,
+                sourceRows.length == kv.rows ? kv.logits : null);
     }
 
     private OnnxTensor gatherRows(OnnxTensor t, int[] rows, int rowSize, int length) throws OrtException {
         FloatBuffer src = t.getFloatBuffer();
-        FloatBuffer dst = java.nio.ByteBuffer.allocateDirect(rows.length * rowSize * 4)
-                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer dst = ByteBuffer.allocateDirect(rows.length * rowSize * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
         for (int r : rows) {
             dst.put(src.slice(r * rowSize, rowSize));
         }

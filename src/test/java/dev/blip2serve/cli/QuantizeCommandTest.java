@@ -218,5 +218,8 @@ class QuantizeCommandTest {
         assertOneLineError(cli("quantize", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r").toString(),
                 "--preset", "w8a8"), "preset w8a8 needs --calibration");
         assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--calibration", CALIB).toArray(String[]::new)), "takes no --calibration");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--int8-lm-head").toArray(String[]::new)),
+                "--int8-lm-head needs", "--cpu-accuracy-level 4");
+        assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--int8-lm-head").toArray(String[]::new)), "--int8-lm-head needs");
     }
 }

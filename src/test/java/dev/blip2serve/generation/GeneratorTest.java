@@ -126,6 +126,15 @@ class GeneratorTest {
     }
 
     @Test
+    void theLogProbOfOneTokenIsItsEntryOfTheLogSoftmax() {
+        float[] logits = {3.5f, -1e4f, 0.25f, Float.NEGATIVE_INFINITY, 88f, -87.5f};
+        float[] all = LogitsProcessing.logSoftmax(logits);
+        for (int t = 0; t < logits.length; t++) {
+            assertThat(LogitsProcessing.logProb(logits, t)).isEqualTo(all[t]);
+        }
+    }
+
+    @Test
     void beamSearchFindsTheBetterTwoStepPathGreedyMisses() {
         // Greedy takes 3 (0.6) then is unsure; 4 (0.4) leads to a certain EOS. Beams pick 4, EOS.
         ScriptedLm lm = new ScriptedLm(h -> {

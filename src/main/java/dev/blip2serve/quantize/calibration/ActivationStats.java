@@ -11,8 +11,8 @@ import java.util.List;
  * sample: spread rows (from each item at most {@code ceil(maxRows / items)} rows, evenly spaced, until
  * {@code maxRows} rows are kept), or whole sequences for inputs of a self-attention, whose loss needs every row
  * of a sequence (items evenly spaced over the set, each kept whole while it fits; the first is always kept, cut
- * to {@code maxRows} rows if it is longer). Memory: {@code (maxRows + 3) * K} numbers, whatever the calibration
- * set's size.
+ * to {@code maxRows} rows if it is longer). Memory: {@code (rows kept + 3) * K} numbers, at most
+ * {@code (maxRows + 3) * K} whatever the calibration set's size: the sample grows as rows are kept.
  */
 public final class ActivationStats {
 
@@ -25,7 +25,7 @@ public final class ActivationStats {
     private int itemsSeen;
     private final float[] absMax;
     private final double[] sumAbs;
-    private final float[] sample;
+    private float[] sample = new float[0];
     private long rows;
     private int sampled;
 
@@ -52,7 +52,7 @@ public final class ActivationStats {
         this.wholeSequences = wholeSequences;
         this.absMax = new float[k];
         this.sumAbs = new double[k];
-        this.sample = new float[Math.multiplyExact(maxRows, k)];
+        Math.multiplyExact(maxRows, k); // the largest sample must fit one array
     }
 
     /** Adds the rows {@code x [n, K]} of one calibration item. */
@@ -77,6 +77,7 @@ public final class ActivationStats {
             return;
         }
         int take = Math.min(Math.min(rowsPerItem, n), maxRows - sampled);
+        reserve(sampled + take);
         for (int i = 0; i < take; i++) {
             int r = (int) ((long) i * n / take);
             System.arraycopy(x, r * k, sample, sampled * k, k);
@@ -91,6 +92,7 @@ public final class ActivationStats {
         }
         if (lengths.isEmpty()) {
             int take = Math.min(n, maxRows);
+            reserve(take);
             System.arraycopy(x, 0, sample, 0, take * k);
             sampled = take;
             lengths.add(take);
@@ -100,10 +102,20 @@ public final class ActivationStats {
         int wanted = Math.max(1, maxRows / first);
         int stride = Math.max(1, items / wanted);
         if (item % stride == 0 && sampled + n <= maxRows) {
+            reserve(sampled + n);
             System.arraycopy(x, 0, sample, sampled * k, n * k);
             sampled += n;
             lengths.add(n);
         }
+    }
+
+    /** Grows the sample to hold {@code rowsNeeded} rows, doubling (never past {@code maxRows}). */
+    private void reserve(int rowsNeeded) {
+        if ((long) rowsNeeded * k <= sample.length) {
+            return;
+        }
+        int capacity = Math.max(rowsNeeded, Math.min(maxRows, Math.max(16, 2 * (sample.length / k))));
+        sample = Arrays.copyOf(sample, capacity * k);
     }
 
     public int k() {

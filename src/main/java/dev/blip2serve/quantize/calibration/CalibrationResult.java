@@ -8,8 +8,10 @@ import java.util.Map;
  * @param set   the calibration set
  * @param taps  linear name -> tap output name
  * @param stats tap output name -> statistics
+ * @param sampleRows most rows each tapped tensor's sample could keep (the requested rows, or fewer to fit memory)
  */
-public record CalibrationResult(CalibrationSet set, Map<String, String> taps, Map<String, ActivationStats> stats) {
+public record CalibrationResult(CalibrationSet set, Map<String, String> taps, Map<String, ActivationStats> stats,
+                                int sampleRows) {
 
     public CalibrationResult {
         taps = Map.copyOf(taps);

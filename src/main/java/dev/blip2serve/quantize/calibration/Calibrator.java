@@ -52,30 +52,54 @@ public final class Calibrator {
     /** Float32 weight bytes per decoder slice by default: 2 GiB, six layers of OPT-2.7b. */
     public static final long DEFAULT_SLICE_BYTES = 2L << 30;
 
+    /**
+     * Bytes all activation samples together may take by default: 2 GiB. shapes-blip2 keeps every calibration row
+     * with room to spare; OPT-2.7b's language model (573,440 input channels over all tapped linears) keeps 936 rows
+     * per input, 22 captioned images.
+     */
+    public static final long DEFAULT_SAMPLE_BYTES = 2L << 30;
+
     private final Path checkpointDir;
     private final Blip2Config config;
     private final WeightSource weights;
     private final int maxRows;
     private final long sliceBytes;
+    private final long sampleBytes;
 
     /**
      * @param weights the float weights (unscaled)
-     * @param maxRows rows sampled per tapped tensor for the searches
+     * @param maxRows rows sampled per tapped tensor for the searches, fewer where {@link #DEFAULT_SAMPLE_BYTES}
+     *                would not hold them
      */
     public Calibrator(Path checkpointDir, Blip2Config config, WeightSource weights, int maxRows) {
-        this(checkpointDir, config, weights, maxRows, DEFAULT_SLICE_BYTES);
+        this(checkpointDir, config, weights, maxRows, DEFAULT_SLICE_BYTES, DEFAULT_SAMPLE_BYTES);
     }
 
-    /** @param sliceBytes float32 weight bytes per decoder slice (at least one layer per slice) */
-    public Calibrator(Path checkpointDir, Blip2Config config, WeightSource weights, int maxRows, long sliceBytes) {
-        if (sliceBytes <= 0) {
-            throw new IllegalArgumentException("slice bytes must be positive");
+    /**
+     * @param sliceBytes  float32 weight bytes per decoder slice (at least one layer per slice)
+     * @param sampleBytes bytes all samples together may take: the rows per tapped tensor are capped so that
+     *                    {@code rows * (sum of the tapped widths) * 4 <= sampleBytes} (at least one row)
+     */
+    public Calibrator(Path checkpointDir, Blip2Config config, WeightSource weights, int maxRows, long sliceBytes,
+                      long sampleBytes) {
+        if (sliceBytes <= 0 || sampleBytes <= 0) {
+            throw new IllegalArgumentException("slice and sample bytes must be positive");
+        }
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("sample rows must be at least 1, got " + maxRows);
         }
         this.checkpointDir = checkpointDir;
         this.config = config;
         this.weights = weights;
         this.maxRows = maxRows;
         this.sliceBytes = sliceBytes;
+        this.sampleBytes = sampleBytes;
+    }
+
+    /** Rows per tapped tensor: {@code maxRows}, or fewer so that samples of widths {@code widths} fit the budget. */
+    static int sampleRows(int maxRows, long sampleBytes, long sumOfWidths) {
+        long fit = sampleBytes / (4L * Math.max(1, sumOfWidths));
+        return (int) Math.max(1, Math.min(maxRows, fit));
     }
 
     /** The decoder's layers in slices {@code [from, to)} of at most {@code sliceBytes} float32 weights (one layer at least). */
@@ -119,16 +143,19 @@ public final class Calibrator {
                 decoder.add(new DecoderSlice(graph, tmp.resolve("decoder-" + slice[0] + ".onnx"), slice[0],
                         new HashSet<>(lmTaps.taps().values())));
             }
-            Map<String, ActivationStats> stats = new HashMap<>();
-            for (Map.Entry<String, String> t : taps.entrySet()) {
-                if (!stats.containsKey(t.getValue())) {
-                    int k = Math.toIntExact(weights.shape(t.getKey() + ".weight")[1]);
-                    stats.put(t.getValue(), new ActivationStats(k, maxRows, set.items().size(),
-                            wholeSequences.test(t.getKey())));
-                }
+            Map<String, String> linearOfTap = new LinkedHashMap<>();
+            taps.forEach((linear, tap) -> linearOfTap.putIfAbsent(tap, linear));
+            long widths = 0;
+            for (String linear : linearOfTap.values()) {
+                widths += weights.shape(linear + ".weight")[1];
             }
+            int rows = sampleRows(maxRows, sampleBytes, widths);
+            Map<String, ActivationStats> stats = new HashMap<>();
+            linearOfTap.forEach((tap, linear) -> stats.put(tap, new ActivationStats(
+                    Math.toIntExact(weights.shape(linear + ".weight")[1]), rows, set.items().size(),
+                    wholeSequences.test(linear))));
             measure(set, vision, decoder, new HashSet<>(visionTaps.taps().values()), stats, progress);
-            return new CalibrationResult(set, taps, stats);
+            return new CalibrationResult(set, taps, stats, rows);
         } finally {
             deleteTree(tmp);
         }

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * The {@link LinearEmitter} of a quantized variant: linears in scope go through the {@link LinearScheme}, behind
- * one explicit {@code Mul(x, 1/s)} per input group whose smoothing scale cannot be folded; the rest stay float.
- * One instance per graph.
+ * one explicit {@code Mul(x, 1/s)} per input group whose smoothing scale cannot be folded; the rest stay float, and
+ * so does the LM head unless a scheme is given for it. One instance per graph.
  */
 public final class QuantizedLinears implements LinearEmitter {
 
@@ -24,6 +24,7 @@ public final class QuantizedLinears implements LinearEmitter {
     private final LinearTopology topology;
     private final Scope scope;
     private final LinearScheme scheme;
+    private final LinearScheme lmHead;
     private final Map<String, Value> scaledInputs = new HashMap<>();
     private EmitContext context;
 
@@ -31,10 +32,31 @@ public final class QuantizedLinears implements LinearEmitter {
      * @param weights graph weights over a {@link ScaledWeights} source (or any source, for unsmoothed variants)
      */
     public QuantizedLinears(GraphWeights weights, LinearTopology topology, Scope scope, LinearScheme scheme) {
+        this(weights, topology, scope, scheme, null);
+    }
+
+    /** @param lmHead how the LM head computes, or null to keep it float */
+    public QuantizedLinears(GraphWeights weights, LinearTopology topology, Scope scope, LinearScheme scheme,
+                            LinearScheme lmHead) {
         this.weights = weights;
         this.topology = topology;
         this.scope = scope;
         this.scheme = scheme;
+        this.lmHead = lmHead;
+    }
+
+    /**
+     * A quantized LM head reads {@code table} as the weight of a linear {@code lm.lm_head} (no bias); the float
+     * embedding table stays for the token lookup, so a tied model stores the table twice (float and quantized).
+     */
+    @Override
+    public Value lmHead(Ops ops, GraphWeights graphWeights, Value h, String table) {
+        if (lmHead == null) {
+            return LinearEmitter.super.lmHead(ops, graphWeights, h, table);
+        }
+        GraphWeights head = new GraphWeights(new LmHeadWeights(graphWeights.source(), table), graphWeights.precision(),
+                graphWeights.compute());
+        return lmHead.emit(new EmitContext(ops, head), h, LmHeadWeights.LINEAR);
     }
 
     @Override

@@ -46,6 +46,22 @@ class ActivationStatsTest {
     }
 
     @Test
+    void aLargeRowBoundCostsOnlyTheRowsKept() {
+        // 100 million rows of 4 would be 1.6 GB if reserved up front; the sample grows with what it keeps
+        ActivationStats s = new ActivationStats(4, 100_000_000, 3);
+        for (int i = 0; i < 3; i++) {
+            s.addItem(item(i, 40, 4), 40);
+        }
+        assertThat(s.sample().rows()).isEqualTo(120);
+        assertThat(s.sample().get(119, 0)).isEqualTo(239f);
+        ActivationStats whole = new ActivationStats(4, 100_000_000, 3, true);
+        for (int i = 0; i < 3; i++) {
+            whole.addItem(item(i, 40 + i, 4), 40 + i);
+        }
+        assertThat(whole.sequenceLengths()).containsExactly(40, 41, 42);
+    }
+
+    @Test
     void theSampleIsTheSameForTheSameInput() {
         ActivationStats a = new ActivationStats(2, 5, 2);
         ActivationStats b = new ActivationStats(2, 5, 2);

@@ -70,15 +70,20 @@ class CalibratorTest {
             var weights = new HfBlip2OptWeights(ckpt, config);
             CalibrationResult whole = new Calibrator(Fixtures.SHAPES, config, weights, 32)
                     .run(set, Scope.LLM::includes, ProgressListener.NONE);
-            // one byte per slice: every layer in a slice of its own, four slices for shapes-blip2's four layers
-            CalibrationResult sliced = new Calibrator(Fixtures.SHAPES, config, weights, 32, 1)
+            // one byte per slice: every layer in a slice of its own, four slices for shapes-blip2's four layers;
+            // samples of at most 3 rows: 4 layers x (256 q/k/v + 256 out_proj + 256 fc1 + 1024 fc2) x 4 B x 3
+            long threeRows = 3L * 4 * (256 + 256 + 256 + 1024) * 4;
+            CalibrationResult sliced = new Calibrator(Fixtures.SHAPES, config, weights, 32, 1, threeRows)
                     .run(set, Scope.LLM::includes, (step, done, total) -> progress.add(total));
             assertThat(progress).isNotEmpty().allMatch(total -> total == 4L * (1 + 4));
+            assertThat(whole.sampleRows()).isEqualTo(32);
+            assertThat(sliced.sampleRows()).isEqualTo(3);
             assertThat(sliced.taps()).isEqualTo(whole.taps());
             for (String linear : whole.taps().keySet()) {
                 ActivationStats a = whole.of(linear);
                 ActivationStats b = sliced.of(linear);
                 assertThat(b.rows()).as(linear).isEqualTo(a.rows());
+                assertThat(b.sample().rows()).as(linear).isEqualTo(3);
                 float[] ma = a.absMax();
                 float[] mb = b.absMax();
                 for (int j = 0; j < ma.length; j++) {
@@ -97,5 +102,14 @@ class CalibratorTest {
                 .extracting(s -> s[1] - s[0]).containsExactly(6, 6, 6, 6, 6, 2);
         assertThat(Calibrator.slices(opt27, 1)).hasSize(32);
         assertThat(Calibrator.slices(opt27, Long.MAX_VALUE)).singleElement().satisfies(s -> assertThat(s).containsExactly(0, 32));
+    }
+
+    @Test
+    void samplesShareAMemoryBudget() {
+        // OPT-2.7b, scope llm: 32 layers x (2560 q/k/v + 2560 out_proj + 2560 fc1 + 10240 fc2) input channels
+        long opt27 = 32L * (3 * 2560 + 10240);
+        assertThat(Calibrator.sampleRows(8192, Calibrator.DEFAULT_SAMPLE_BYTES, opt27)).isEqualTo(936);
+        assertThat(Calibrator.sampleRows(512, Calibrator.DEFAULT_SAMPLE_BYTES, opt27)).isEqualTo(512);
+        assertThat(Calibrator.sampleRows(8192, 1, opt27)).isEqualTo(1);
     }
 }
