@@ -95,11 +95,12 @@ public final class QuantizePipeline {
             ScalePlan plan = ScalePlanner.plan(recipe, topology, base, calib, progress);
             WeightSource source = plan.isEmpty() ? base : new ScaledWeights(base, topology, plan.scales(), plan.clips());
             LinearScheme scheme = recipe.scheme();
-            LinearScheme head = recipe.lmHeadScheme(config.text().hiddenSize());
+            NBitsScheme head = recipe.lmHeadScheme(config.text().hiddenSize());
             Function<GraphWeights, LinearEmitter> linears = w -> new QuantizedLinears(w, topology, recipe.scope(), scheme, head);
             Map<String, Object> params = new LinkedHashMap<>(recipe.parameters());
             params.put("float_weights", req.floatWeights().name().toLowerCase(java.util.Locale.ROOT));
             params.put("compute", req.compute().name().toLowerCase(java.util.Locale.ROOT));
+            params.put("lm_head", head == null ? "float" : head.weights().label() + " (MatMulNBits)");
             if (calib != null) {
                 params.put("calibration_sample_rows", calib.sampleRows());
             }

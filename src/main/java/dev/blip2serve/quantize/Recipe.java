@@ -23,7 +23,7 @@ import java.util.Map;
 public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope scope, boolean clip, int cpuAccuracyLevel,
                      boolean int8LmHead) {
 
-    /** Elements per scale of the 8-bit LM head along D (per row where it does not divide D). */
+    /** Elements per scale of the 8-bit LM head along D. */
     public static final int LM_HEAD_GROUP = 128;
 
     /**
@@ -146,8 +146,11 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
         };
     }
 
-    /** How the LM head computes: null for float, else 8-bit symmetric weights per group of 128 along D. */
-    public LinearScheme lmHeadScheme(int hidden) {
+    /**
+     * How the LM head of a model {@code hidden} wide computes: null for float, else 8-bit symmetric weights per group
+     * of 128 along D (per row where 128 does not divide D).
+     */
+    public NBitsScheme lmHeadScheme(int hidden) {
         if (!int8LmHead) {
             return null;
         }
@@ -208,8 +211,6 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
         if (cpuAccuracyLevel != 0) {
             m.put("cpu_accuracy_level", cpuAccuracyLevel);
         }
-        m.put("lm_head", int8LmHead ? "int8-sym-g" + LM_HEAD_GROUP + " (MatMulNBits; per row where 128 does not divide D)"
-                : "float");
         m.put("activations", switch (preset.activations()) {
             case FLOAT -> cpuAccuracyLevel == 4 ? "fp32; int8 per block inside the CPU kernel (accuracy_level 4)" : "fp32 (weight-only)";
             case INT8_PER_TOKEN -> "int8-sym-per-token (dynamic, real int8)";

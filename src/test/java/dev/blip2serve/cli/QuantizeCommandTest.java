@@ -121,6 +121,20 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void an8BitLmHeadCaptionsAndIsPerRowWhere128DoesNotDivideD() {
+        // tiny-blip2's OPT is 64 wide: one scale per row of the 8-bit head
+        Run r = cli(quantizeTiny(Preset.W4A16_RTN, "--cpu-accuracy-level", "4", "--int8-lm-head", "--name", "head")
+                .toArray(String[]::new));
+        assertThat(r.exit()).as(r.err()).isZero();
+        Path variant = tmp.resolve("repo/tiny/head");
+        JsonNode m = manifest(variant);
+        assertThat(m.get("method").get("parameters").get("lm_head").asString()).isEqualTo("int8-sym-per-channel (MatMulNBits)");
+        assertThat(m.get("components").get("decoder").get("cpu").asString())
+                .contains("LM head MatMulNBits (real 8-bit symmetric weights").contains("; embeddings fp32");
+        assertCaptions(variant, Fixtures.TINY.resolve("images/astronaut.png"));
+    }
+
+    @Test
     void theManifestSaysWhetherWeightsWereClipped() {
         Run r = cli(quantizeTiny(Preset.W4A16, "--no-clip", "--name", "w4a16-nc").toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();

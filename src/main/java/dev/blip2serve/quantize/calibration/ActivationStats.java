@@ -52,7 +52,9 @@ public final class ActivationStats {
         this.wholeSequences = wholeSequences;
         this.absMax = new float[k];
         this.sumAbs = new double[k];
-        Math.multiplyExact(maxRows, k); // the largest sample must fit one array
+        if ((long) maxRows * k > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(maxRows + " rows of " + k + " values do not fit one array");
+        }
     }
 
     /** Adds the rows {@code x [n, K]} of one calibration item. */
