@@ -187,6 +187,7 @@ class QuantizeCommandTest {
         assertThat(md).contains("| CIDEr-D | × fp32 | SPICE |");
         assertThat(md).contains("## Table 1", "## Table 2", "## Table 3", "## Acceptance checks",
                 "| w8a8 CIDEr-D >= 0.97 x fp32 |", "| w4a4-gaware CIDEr-D > w4a4-g128 |",
+                "### The same orderings on the teacher-forced KL (supplementary)", "| w4a4-gaware KL < w4a4-g128 |",
                 "blip2-serve quantize --checkpoint " + Fixtures.SHAPES + " --repo " + out.resolve("repo")
                         + " --model-name shapes-blip2 --preset w4a4-gaware --calibration " + CALIB + " --calibration-limit 4");
         JsonNode json = JsonMapper.builder().build().readTree(out.resolve("shapes-blip2.json").toFile());
@@ -196,6 +197,9 @@ class QuantizeCommandTest {
         assertThat(fp32.get("fidelity_top1").asDouble()).isEqualTo(1.0);
         assertThat(fp32.get("captions_equal_fp32").asInt()).isEqualTo(4);
         assertThat(json.get("calibration").get("count").asInt()).isEqualTo(4);
+        JsonNode kl = json.get("kl_orderings");
+        assertThat(kl.size()).isEqualTo(1);     // only the gaware pair was built
+        assertThat(kl.get(0).get("measured").asString()).matches(".* vs .* \\(difference [-+].* ± .*\\)");
         assertOneLineError(cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--variants", "w9a9"), "unknown variant 'w9a9'");
     }

@@ -23,8 +23,30 @@ import java.util.List;
  */
 public final class Fidelity {
 
-    /** @param meanKl mean KL divergence in nats; {@code top1} fraction of positions with the same argmax */
-    public record Result(double meanKl, double top1, int positions) {
+    /**
+     * @param meanKl mean KL divergence in nats; {@code top1} fraction of positions with the same argmax
+     * @param kl     the KL of every position, in the same order for every variant (for paired comparisons)
+     */
+    public record Result(double meanKl, double top1, int positions, double[] kl) {
+
+        /** Standard error of the mean of {@code this.kl - other.kl} over the positions both measured. */
+        public double pairedStandardError(Result other) {
+            int n = kl.length;
+            if (n < 2 || other.kl.length != n) {
+                return Double.NaN;
+            }
+            double mean = 0;
+            for (int i = 0; i < n; i++) {
+                mean += kl[i] - other.kl[i];
+            }
+            mean /= n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                double d = kl[i] - other.kl[i] - mean;
+                ss += d * d;
+            }
+            return Math.sqrt(ss / (n - 1) / n);
+        }
     }
 
     private final Blip2Config config;
@@ -52,6 +74,7 @@ public final class Fidelity {
     /** Compares a variant with the fp32 reference. */
     public Result compare(Path variant) throws IOException {
         List<float[][]> got = logProbs(variant);
+        List<Double> perPosition = new ArrayList<>();
         double kl = 0;
         int same = 0;
         int n = 0;
@@ -64,11 +87,12 @@ public final class Fidelity {
                     d += Math.exp(p[v]) * ((double) p[v] - q[v]);
                 }
                 kl += d;
+                perPosition.add(d);
                 same += argmax(p) == argmax(q) ? 1 : 0;
                 n++;
             }
         }
-        return new Result(kl / n, (double) same / n, n);
+        return new Result(kl / n, (double) same / n, n, perPosition.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private List<float[][]> logProbs(Path variant) throws IOException {
