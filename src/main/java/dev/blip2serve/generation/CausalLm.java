@@ -16,7 +16,10 @@ public interface CausalLm {
         void close();
     }
 
-    /** Last-position logits per row and the cache that produced them. */
+    /**
+     * Last-position logits per row and the cache that produced them. The logits may be overwritten by the next step
+     * of the same generation (implementations reuse their arrays): use or copy them before asking for it.
+     */
     record Step(float[][] logits, State state) {
     }
 

@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * The OPT decoder graph as a {@link CausalLm}. The present key/values of one step are fed back as the
  * next step's past without leaving ONNX Runtime's buffers; only beam reordering copies them. The logits of every
- * step land in one direct buffer per generation (a pinned output), read once into the rows the generator gets.
+ * step land in one direct buffer per generation (a pinned output) and are read into the same row arrays at every
+ * step: a step's logits are valid until the next step of its generation.
  */
 public final class OrtCausalLm implements CausalLm, AutoCloseable {
 
@@ -51,7 +52,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
 
     /**
      * The KV cache: either ONNX Runtime's outputs of the last step, or tensors made by {@link #select}; and the
-     * buffer the logits of its generation's steps land in ({@code [rows, vocab]}, null until the first step).
+     * buffer and rows the logits of its generation's steps land in (null until the first step).
      */
     private final class KvState implements State {
         private final int rows;
@@ -59,9 +60,9 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
         private final OnnxTensor[] keys;
         private final OnnxTensor[] values;
         private final AutoCloseable owner;
-        private final FloatBuffer logits;
+        private final Logits logits;
 
-        KvState(int rows, int length, OnnxTensor[] keys, OnnxTensor[] values, AutoCloseable owner, FloatBuffer logits) {
+        KvState(int rows, int length, OnnxTensor[] keys, OnnxTensor[] values, AutoCloseable owner, Logits logits) {
             this.rows = rows;
             this.length = length;
             this.keys = keys;
@@ -159,17 +160,15 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
     private Step run(float[] prefix, int prefixLen, long[] tokens, int tokenLen, long[] mask, int rows,
                      KvState past) throws OrtException {
         Map<String, OnnxTensor> in = inputs(prefix, prefixLen, tokens, tokenLen, mask, rows, past, 1);
-        FloatBuffer out = past.logits != null ? past.logits : ByteBuffer.allocateDirect(rows * vocab * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        Logits out = past.logits != null ? past.logits : new Logits(rows, vocab);
         OrtSession.Result result;
-        try (OnnxTensor pinned = OnnxTensor.createTensor(Sessions.env(), out, new long[] {rows, 1, vocab})) {
+        try (OnnxTensor pinned = OnnxTensor.createTensor(Sessions.env(), out.buffer, new long[] {rows, 1, vocab})) {
             result = session.run(in, presents, Map.of(OptDecoderGraph.LOGITS, pinned));
         } finally {
             closeOwnInputs(in);
         }
-        float[][] logits = new float[rows][vocab];
         for (int r = 0; r < rows; r++) {
-            out.get(r * vocab, logits[r]);
+            out.buffer.get(r * vocab, out.rows[r]);
         }
         OnnxTensor[] keys = new OnnxTensor[layers];
         OnnxTensor[] values = new OnnxTensor[layers];
@@ -178,7 +177,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
             values[i] = (OnnxTensor) result.get(OptDecoderGraph.presentValue(i)).orElseThrow();
         }
         int length = (int) keys[0].getInfo().getShape()[2];
-        return new Step(logits, new KvState(rows, length, keys, values, result, out));
+        return new Step(out.rows, new KvState(rows, length, keys, values, result, out));
     }
 
     private static void closeOwnInputs(Map<String, OnnxTensor> in) {
@@ -186,6 +185,17 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
         in.get(OptDecoderGraph.INPUT_IDS).close();
         in.get(OptDecoderGraph.ATTENTION_MASK).close();
         in.get(OptDecoderGraph.LOGITS_TO_KEEP).close();
+    }
+
+    /** One generation's last-position logits: ONNX Runtime writes the buffer, the generator reads the rows. */
+    private static final class Logits {
+        final FloatBuffer buffer;
+        final float[][] rows;
+
+        Logits(int rows, int vocab) {
+            this.buffer = ByteBuffer.allocateDirect(rows * vocab * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            this.rows = new float[rows][vocab];
+        }
     }
 
     @Override

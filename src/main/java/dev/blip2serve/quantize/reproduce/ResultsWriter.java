@@ -53,8 +53,8 @@ final class ResultsWriter {
     }
 
     /**
-     * The acceptance list's orderings on the teacher-forced KL instead of CIDEr-D: the continuous measure separates
-     * variants whose CIDEr-D differences lie within their standard error. Supplementary, not the issue's criterion.
+     * The acceptance list's orderings on the teacher-forced KL instead of CIDEr-D, with the paired standard error per
+     * position: a finer measure than a caption metric. Supplementary, not the issue's criterion.
      */
     private static List<Map<String, Object>> klOrderings(Map<String, Reproduce.Measured> by) {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -224,8 +224,9 @@ final class ResultsWriter {
         if (!klChecks.isEmpty()) {
             s.append("\n### The same orderings on the teacher-forced KL (supplementary)\n\nNot the issue's criterion: ")
                     .append("the KL column of the tables, compared per position (± is the standard error of the paired ")
-                    .append("per-position difference). It separates variants whose CIDEr-D differences lie within their ")
-                    .append("standard error.\n\n| ordering | measured | holds |\n|---|---|---|\n");
+                    .append("per-position difference). The finer measure, though on one eval set its differences between ")
+                    .append("these close variants are of the order of their standard error too.\n\n")
+                    .append("| ordering | measured | holds |\n|---|---|---|\n");
             checkRows(s, klChecks, "yes", "**no**");
         }
         s.append("\n## How each variant computes (decoder, from its manifest)\n\n| variant | CPU |\n|---|---|\n");
