@@ -145,15 +145,12 @@ public final class Calibrator {
             }
             Map<String, String> linearOfTap = new LinkedHashMap<>();
             taps.forEach((linear, tap) -> linearOfTap.putIfAbsent(tap, linear));
-            long widths = 0;
-            for (String linear : linearOfTap.values()) {
-                widths += weights.shape(linear + ".weight")[1];
-            }
-            int rows = sampleRows(maxRows, sampleBytes, widths);
+            Map<String, Integer> widthOfTap = new LinkedHashMap<>();
+            linearOfTap.forEach((tap, linear) -> widthOfTap.put(tap, Math.toIntExact(weights.shape(linear + ".weight")[1])));
+            int rows = sampleRows(maxRows, sampleBytes, widthOfTap.values().stream().mapToLong(Integer::longValue).sum());
             Map<String, ActivationStats> stats = new HashMap<>();
-            linearOfTap.forEach((tap, linear) -> stats.put(tap, new ActivationStats(
-                    Math.toIntExact(weights.shape(linear + ".weight")[1]), rows, set.items().size(),
-                    wholeSequences.test(linear))));
+            linearOfTap.forEach((tap, linear) -> stats.put(tap, new ActivationStats(widthOfTap.get(tap), rows,
+                    set.items().size(), wholeSequences.test(linear))));
             measure(set, vision, decoder, new HashSet<>(visionTaps.taps().values()), stats, progress);
             return new CalibrationResult(set, taps, stats, rows);
         } finally {

@@ -24,28 +24,35 @@ import java.util.List;
 public final class Fidelity {
 
     /**
-     * @param meanKl mean KL divergence in nats; {@code top1} fraction of positions with the same argmax
-     * @param kl     the KL of every position, in the same order for every variant (for paired comparisons)
+     * @param top1 fraction of positions with the same argmax
+     * @param kl   the KL divergence (nats) of every position, in the same order for every variant (for paired
+     *             comparisons)
      */
-    public record Result(double meanKl, double top1, int positions, double[] kl) {
+    public record Result(double top1, double[] kl) {
+
+        /** Mean KL divergence in nats. */
+        public double meanKl() {
+            double sum = 0;
+            for (double d : kl) {
+                sum += d;
+            }
+            return sum / kl.length;
+        }
+
+        public int positions() {
+            return kl.length;
+        }
 
         /** Standard error of the mean of {@code this.kl - other.kl} over the positions both measured. */
         public double pairedStandardError(Result other) {
-            int n = kl.length;
-            if (n < 2 || other.kl.length != n) {
+            if (other.kl.length != kl.length) {
                 return Double.NaN;
             }
-            double mean = 0;
-            for (int i = 0; i < n; i++) {
-                mean += kl[i] - other.kl[i];
+            double[] d = new double[kl.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = kl[i] - other.kl[i];
             }
-            mean /= n;
-            double ss = 0;
-            for (int i = 0; i < n; i++) {
-                double d = kl[i] - other.kl[i] - mean;
-                ss += d * d;
-            }
-            return Math.sqrt(ss / (n - 1) / n);
+            return Paired.standardError(d);
         }
     }
 
@@ -75,9 +82,7 @@ public final class Fidelity {
     public Result compare(Path variant) throws IOException {
         List<float[][]> got = logProbs(variant);
         List<Double> perPosition = new ArrayList<>();
-        double kl = 0;
         int same = 0;
-        int n = 0;
         for (int i = 0; i < got.size(); i++) {
             for (int r = 0; r < got.get(i).length; r++) {
                 float[] p = reference.get(i)[r];
@@ -86,13 +91,11 @@ public final class Fidelity {
                 for (int v = 0; v < p.length; v++) {
                     d += Math.exp(p[v]) * ((double) p[v] - q[v]);
                 }
-                kl += d;
                 perPosition.add(d);
                 same += argmax(p) == argmax(q) ? 1 : 0;
-                n++;
             }
         }
-        return new Result(kl / n, (double) same / n, n, perPosition.stream().mapToDouble(Double::doubleValue).toArray());
+        return new Result((double) same / perPosition.size(), perPosition.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private List<float[][]> logProbs(Path variant) throws IOException {

@@ -91,21 +91,8 @@ final class ResultsWriter {
     static double pairedStandardError(Reproduce.Measured a, Reproduce.Measured b) {
         Map<String, Double> x = a.report().metrics().ciderD().perItem();
         Map<String, Double> y = b.report().metrics().ciderD().perItem();
-        int n = x.size();
-        if (n < 2) {
-            return Double.NaN;
-        }
-        double mean = 0;
-        for (Map.Entry<String, Double> e : x.entrySet()) {
-            mean += e.getValue() - y.get(e.getKey());
-        }
-        mean /= n;
-        double ss = 0;
-        for (Map.Entry<String, Double> e : x.entrySet()) {
-            double d = e.getValue() - y.get(e.getKey()) - mean;
-            ss += d * d;
-        }
-        return Math.sqrt(ss / (n - 1) / n);
+        double[] d = x.entrySet().stream().mapToDouble(e -> e.getValue() - y.get(e.getKey())).toArray();
+        return Paired.standardError(d);
     }
 
     private static void compare(List<Map<String, Object>> out, Map<String, Reproduce.Measured> by, String a, String b,
