@@ -6,6 +6,7 @@ import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.quantize.QuantizePipeline;
 import dev.blip2serve.quantize.Recipe;
 import dev.blip2serve.quantize.Scope;
+import dev.blip2serve.quantize.calibration.CalibrationSet;
 import dev.blip2serve.repository.Manifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -45,6 +46,10 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--calibration-limit", defaultValue = "0", paramLabel = "N", description = "use the first N calibration items (0 = all)")
     int calibrationLimit;
+
+    @Option(names = "--calibration-seed", paramLabel = "S",
+            description = "draw the --calibration-limit items at random with this seed instead of taking the first N")
+    Long calibrationSeed;
 
     @Option(names = "--sample-rows", defaultValue = "8192", paramLabel = "N", description = "activation rows kept per linear input for the searches, fewer where 2 GiB would not hold them all (default: ${DEFAULT-VALUE})")
     int sampleRows;
@@ -110,6 +115,10 @@ final class QuantizeCommand implements Callable<Integer> {
         if (calibration != null && !p.needsCalibration()) {
             throw new IllegalArgumentException("preset " + p.label() + " is round-to-nearest and takes no --calibration");
         }
+        if (calibrationSeed != null && calibration == null) {
+            throw new IllegalArgumentException("--calibration-seed draws from --calibration: give both");
+        }
+        CalibrationSet.Selection calibrationItems = new CalibrationSet.Selection(calibrationLimit, calibrationSeed);
         String model = modelName != null ? modelName : checkpoint.toAbsolutePath().normalize().getFileName().toString();
         String variant = name != null ? name : p.label() + (s == Scope.ALL ? "-all" : "");
         for (String[] v : new String[][] {{"--model-name", model}, {"--name", variant}}) {
@@ -130,7 +139,7 @@ final class QuantizeCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         Manifest m = QuantizePipeline.run(new QuantizePipeline.Request(checkpoint, dir, model, variant, recipe,
-                calibration, calibrationLimit, sampleRows, floats.weights(), floats.compute()), progress);
+                calibration, calibrationItems, sampleRows, floats.weights(), floats.compute()), progress);
         bar.finishLine();
         out.printf("%s: %s in %.1f s (%s; %s)%n", variant, dir, (System.nanoTime() - t0) / 1e9,
                 ProgressBar.bytes(m.totalBytes()), recipe.scheme().label());

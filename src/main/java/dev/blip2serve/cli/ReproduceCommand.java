@@ -53,6 +53,15 @@ final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--no-spice", description = "do not score SPICE (it loads CoreNLP and WordNet)")
     boolean noSpice;
 
+    @Option(names = "--calibration-draws", defaultValue = "0", paramLabel = "N",
+            description = "also rebuild the calibrated variants of the acceptance checks on N random draws of the "
+                    + "calibration set (seeds 1..N) and report which checks hold in how many (default: ${DEFAULT-VALUE})")
+    int calibrationDraws;
+
+    @Option(names = "--draw-size", defaultValue = "0", paramLabel = "N",
+            description = "calibration items per draw (default 0: three quarters of the set)")
+    int drawSize;
+
     @Option(names = "--variants", split = ",", paramLabel = "V[,V]", description = "only these rows (fp32 is always built)")
     List<String> variants;
 
@@ -89,9 +98,10 @@ final class ReproduceCommand implements Callable<Integer> {
             }
         };
         String command = "blip2-serve " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        List<Reproduce.Measured> measured = Reproduce.run(new Reproduce.Request(checkpoint, calibration, dataset, out,
+        Reproduce.Results results = Reproduce.run(new Reproduce.Request(checkpoint, calibration, dataset, out,
                 repo != null ? repo : out.resolve("repo"), model, rows, limit, calibrationLimit, fidelityItems, command,
-                spiceScorer(err)), progress);
+                spiceScorer(err), calibrationDraws, drawSize), progress);
+        List<Reproduce.Measured> measured = results.rows();
         bar.finishLine();
         PrintWriter o = spec.commandLine().getOut();
         double fp32 = measured.getFirst().report().metrics().ciderD().corpus();

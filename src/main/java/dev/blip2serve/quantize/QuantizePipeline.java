@@ -45,18 +45,16 @@ public final class QuantizePipeline {
 
     /**
      * @param calibration      calibration JSON, or null (only RTN presets run without one)
-     * @param calibrationLimit first N calibration items (0 = all)
+     * @param calibrationItems which calibration items (the first N, or N drawn with a seed)
      * @param sampleRows       activation rows kept per linear input for the searches
      * @param floatWeights     storage of the weights that stay float (embeddings, LM head, out-of-scope linears)
      * @param compute          the activations' precision: fp16 (fp16 weights, weight-only presets) is CUDA's fast path
      */
     public record Request(Path checkpointDir, Path variantDir, String modelName, String variantName, Recipe recipe,
-                         Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights,
-                         ComputePrecision compute) {
+                         Path calibration, CalibrationSet.Selection calibrationItems, int sampleRows,
+                         WeightPrecision floatWeights, ComputePrecision compute) {
         public Request {
-            if (calibrationLimit < 0) {
-                throw new IllegalArgumentException("--calibration-limit must be >= 0, got " + calibrationLimit);
-            }
+            java.util.Objects.requireNonNull(calibrationItems, "calibrationItems");
             if (sampleRows < 1) {
                 throw new IllegalArgumentException("--sample-rows must be >= 1, got " + sampleRows);
             }
@@ -69,7 +67,8 @@ public final class QuantizePipeline {
         /** A request computing in fp32. */
         public Request(Path checkpointDir, Path variantDir, String modelName, String variantName, Recipe recipe,
                        Path calibration, int calibrationLimit, int sampleRows, WeightPrecision floatWeights) {
-            this(checkpointDir, variantDir, modelName, variantName, recipe, calibration, calibrationLimit, sampleRows,
+            this(checkpointDir, variantDir, modelName, variantName, recipe, calibration,
+                    CalibrationSet.Selection.first(calibrationLimit), sampleRows,
                     floatWeights, ComputePrecision.FP32);
         }
     }
@@ -88,7 +87,7 @@ public final class QuantizePipeline {
                     throw new IllegalArgumentException("preset " + recipe.preset().label()
                             + " needs --calibration (a JSON of calibration images, e.g. data/shapes-blip2/calib/calib.json)");
                 }
-                CalibrationSet set = CalibrationSet.read(req.calibration(), req.calibrationLimit());
+                CalibrationSet set = CalibrationSet.read(req.calibration(), req.calibrationItems());
                 calib = new Calibrator(req.checkpointDir(), config, base, req.sampleRows())
                         .run(set, recipe.scope()::includes, topology::feedsSelfAttention, progress);
             }
@@ -102,6 +101,9 @@ public final class QuantizePipeline {
             params.put("compute", req.compute().name().toLowerCase(java.util.Locale.ROOT));
             params.put("lm_head", head == null ? "float" : head.weights().label() + " (MatMulNBits)");
             if (calib != null) {
+                if (req.calibrationItems().seed() != null) {
+                    params.put("calibration_seed", req.calibrationItems().seed());
+                }
                 params.put("calibration_sample_rows", calib.sampleRows());
             }
             if (!plan.searches().isEmpty()) {

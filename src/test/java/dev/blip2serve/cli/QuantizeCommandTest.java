@@ -239,5 +239,61 @@ class QuantizeCommandTest {
         assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--int8-lm-head").toArray(String[]::new)),
                 "--int8-lm-head needs", "--cpu-accuracy-level 4");
         assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--int8-lm-head").toArray(String[]::new)), "--int8-lm-head needs");
+        assertOneLineError(cli(quantizeTiny(Preset.W4A16_RTN, "--calibration-seed", "1").toArray(String[]::new)),
+                "--calibration-seed draws from --calibration: give both");
+        assertOneLineError(cli("quantize", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r").toString(),
+                "--preset", "w8a8", "--calibration", CALIB, "--calibration-seed", "1"), "give a limit too");
+        assertOneLineError(cli("quantize", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r").toString(),
+                "--preset", "w8a8", "--calibration", CALIB, "--calibration-limit", "500", "--calibration-seed", "1"),
+                "cannot draw 500 of its 128 items");
+    }
+
+    @Test
+    void reproduceWithCalibrationDrawsCountsEachCheckOverTheDrawsAndPrintsCommandsThatRebuildThem() throws Exception {
+        Path out = tmp.resolve("draws");
+        Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+                Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--fidelity-items", "2",
+                "--no-spice", "--variants", "w4a4-g128,w4a4-gaware", "--calibration-draws", "2", "--draw-size", "3");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String md = java.nio.file.Files.readString(out.resolve("shapes-blip2.md"));
+        assertThat(md).contains("## Calibration draws: does a check depend on the calibration images?",
+                "on 3 calibration items drawn at random (seeds 1–2", "| draw | w4a4-g128 | w4a4-gaware |", "| seed 2 |");
+        assertThat(md).containsPattern("\\| w4a4-gaware CIDEr-D > w4a4-g128 \\| (holds|\\*\\*fails\\*\\*) .*\\| [0-2] / 2 \\|");
+        assertThat(md).containsPattern("\\| w4a4-gaware KL < w4a4-g128 \\| .*\\| [0-2] / 2 \\|");
+        JsonNode json = JsonMapper.builder().build().readTree(out.resolve("shapes-blip2.json").toFile());
+        JsonNode draws = json.get("calibration_draws");
+        assertThat(draws.size()).isEqualTo(2);
+        JsonNode gaware = null;
+        for (int i = 0; i < 2; i++) {
+            JsonNode d = draws.get(i);
+            assertThat(d.get("seed").asLong()).isEqualTo(i + 1);
+            assertThat(d.get("rows").size()).isEqualTo(2);
+            assertThat(d.get("checks").size()).isEqualTo(2);
+            for (JsonNode row : d.get("rows")) {
+                assertThat(row.get("calibration").get("count").asInt()).isEqualTo(3);
+                assertThat(row.get("calibration").get("sha256").asString())
+                        .isNotEqualTo(json.get("calibration").get("sha256").asString());
+            }
+            gaware = d.get("rows").get(1);
+        }
+        assertThat(draws.get(0).get("rows").get(0).get("calibration").get("sha256").asString())
+                .isNotEqualTo(draws.get(1).get("rows").get(0).get("calibration").get("sha256").asString());
+        assertThat(json.get("calibration_draw_summary").get(0).get("draws").asInt()).isEqualTo(2);
+
+        // the draw's printed command rebuilds it: same calibration images, same seed in the manifest
+        String build = gaware.get("commands").get("build").asString();
+        assertThat(build).contains("--model-name shapes-blip2-draw2 --preset w4a4-gaware",
+                "--calibration-limit 3 --calibration-seed 2");
+        List<String> args = new ArrayList<>(List.of(build.substring("blip2-serve ".length()).split(" ")));
+        args.set(args.indexOf("--repo") + 1, tmp.resolve("rebuilt").toString());
+        Run again = cli(args.toArray(String[]::new));
+        assertThat(again.exit()).as(again.err()).isZero();
+        JsonNode m = manifest(tmp.resolve("rebuilt/shapes-blip2-draw2/w4a4-gaware"));
+        assertThat(m.get("calibration").get("sha256").asString()).isEqualTo(gaware.get("calibration").get("sha256").asString());
+        assertThat(m.get("method").get("parameters").get("calibration_seed").asLong()).isEqualTo(2);
+
+        assertOneLineError(cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+                Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--calibration-limit", "4",
+                "--calibration-draws", "2"), "leave out --calibration-limit");
     }
 }

@@ -18,6 +18,7 @@ import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.quantize.QuantizePipeline;
 import dev.blip2serve.quantize.Recipe;
 import dev.blip2serve.quantize.Scope;
+import dev.blip2serve.quantize.calibration.CalibrationSet;
 import dev.blip2serve.quantize.reproduce.Fidelity;
 import dev.blip2serve.runtime.OrtCausalLm;
 import dev.blip2serve.runtime.OrtOptions;
@@ -153,7 +154,7 @@ class Fp16ComputeParityTest {
         QuantizePipeline.run(new QuantizePipeline.Request(Fixtures.SHAPES, fp32, "shapes-blip2", "w4a16-rtn", rtn, null, 0,
                 512, WeightPrecision.FP32), ProgressListener.NONE);
         QuantizePipeline.run(new QuantizePipeline.Request(Fixtures.SHAPES, fp16, "shapes-blip2", "w4a16-rtn-fp16", rtn, null,
-                0, 512, WeightPrecision.FP16, ComputePrecision.FP16), ProgressListener.NONE);
+                CalibrationSet.Selection.first(0), 512, WeightPrecision.FP16, ComputePrecision.FP16), ProgressListener.NONE);
         Fidelity fidelity = new Fidelity(Fixtures.variant(Fixtures.SHAPES, FloatVariant.FP32),
                 EvalDataset.read(Fixtures.SHAPES_EVAL, 40).items(), 24);
         Fidelity.Result floats = fidelity.compare(Fixtures.variant(Fixtures.SHAPES, FloatVariant.FP16_COMPUTE));

@@ -82,6 +82,51 @@ class GroupAwareSmoothSearchTest {
         assertThat(r.bestAlpha()).isBetween(0.0, 1.0);
     }
 
+    /**
+     * Smoothing undoes any per-channel rescaling between the input and the weight, such as the outlier channels that
+     * a LayerNorm gamma carries in OPT: with {@code X * 2^e} and {@code W * 2^-e} per channel (the same function),
+     * the scales come out {@code 2^e} times the originals and every loss of the grid is unchanged, up to float
+     * rounding. So the search can only be judged on what such a rescaling cannot create.
+     */
+    @Property(tries = 12)
+    void aPerChannelRescalingBetweenInputAndWeightChangesNothing(@ForAll long seed) {
+        int k = 64;
+        int rows = 48;
+        java.util.Random rnd = new java.util.Random(seed);
+        float[] x = TestData.activationsWithOutliers(seed, rows, k, 20);
+        float[] w = TestData.gaussian(seed + 1, 24 * k, 0.05);
+        float[] c = new float[k];
+        for (int j = 0; j < k; j++) {
+            c[j] = (float) Math.scalb(1.0, rnd.nextInt(11) - 5);
+        }
+        float[] xs = x.clone();
+        float[] ws = w.clone();
+        SmoothQuant.divideColumns(ws, 24, k, c);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < k; j++) {
+                xs[r * k + j] *= c[j];
+            }
+        }
+        QuantSpec w4 = QuantSpec.grouped(4, 32, true);
+        QuantSpec a4 = QuantSpec.grouped(4, 32, true);
+        GroupAwareSmoothSearch.Result plain = GroupAwareSmoothSearch.search(List.of(FloatMatrix.of(w, 24, k)),
+                FloatMatrix.of(x, rows, k), absMaxPerChannel(x, rows, k), w4, a4);
+        GroupAwareSmoothSearch.Result rescaled = GroupAwareSmoothSearch.search(List.of(FloatMatrix.of(ws, 24, k)),
+                FloatMatrix.of(xs, rows, k), absMaxPerChannel(xs, rows, k), w4, a4);
+        for (int g = 0; g < plain.losses().length; g++) {
+            assertThat(rescaled.losses()[g]).as("alpha %s", plain.alphas()[g])
+                    .isCloseTo(plain.losses()[g], within(1e-2 * plain.losses()[g]));
+        }
+        assertThat(rescaled.bestLoss()).isCloseTo(plain.bestLoss(), within(1e-2 * plain.bestLoss()));
+        for (double alpha : new double[] {0.0, 0.5, 1.0}) {
+            float[] s = SmoothQuant.scales(absMaxPerChannel(x, rows, k), List.of(FloatMatrix.of(w, 24, k)), alpha);
+            float[] s2 = SmoothQuant.scales(absMaxPerChannel(xs, rows, k), List.of(FloatMatrix.of(ws, 24, k)), alpha);
+            for (int j = 0; j < k; j++) {
+                assertThat(s2[j]).isCloseTo(s[j] * c[j], within(1e-5f * s[j] * c[j]));
+            }
+        }
+    }
+
     @Test
     void validatesItsInputs() {
         FloatMatrix w = FloatMatrix.of(new float[4 * 64], 4, 64);

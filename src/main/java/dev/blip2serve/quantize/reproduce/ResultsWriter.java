@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,18 +28,67 @@ final class ResultsWriter {
     private static final List<String> TABLE2 = List.of("fp32", "w4a16-rtn", "w4a16", "w4a16-all", "w3a16-rtn", "w3a16",
             "w4a16-noclip", "w3a16-noclip");
     private static final List<String> TABLE3 = List.of("fp32", "w4a4-g128", "w4a4-gaware");
+    /** The variants the acceptance checks compare; calibration draws rebuild those of them that calibrate. */
+    static final Set<String> CHECKED = Set.of("w8a8", "w4a16", "w4a16-rtn", "w3a16", "w3a16-rtn", "w4a4-g128", "w4a4-gaware");
 
     private ResultsWriter() {
     }
 
-    static void write(Reproduce.Request req, EvalDataset data, List<Reproduce.Measured> rows) throws IOException {
+    static void write(Reproduce.Request req, EvalDataset data, List<Reproduce.Measured> rows, List<Reproduce.Draw> draws)
+            throws IOException {
         Map<String, Reproduce.Measured> by = new LinkedHashMap<>();
         rows.forEach(r -> by.put(r.row().variant(), r));
         double fp32 = by.get("fp32").report().metrics().ciderD().corpus();
         List<Map<String, Object>> checks = acceptance(by, fp32);
         List<Map<String, Object>> klChecks = klOrderings(by);
-        Files.writeString(req.out().resolve(req.model() + ".json"), json(req, data, rows, fp32, checks, klChecks) + "\n");
-        Files.writeString(req.out().resolve(req.model() + ".md"), markdown(req, data, by, fp32, checks, klChecks));
+        DrawSummary drawn = DrawSummary.of(draws, by, fp32, checks, klChecks);
+        Files.writeString(req.out().resolve(req.model() + ".json"),
+                json(req, data, rows, fp32, checks, klChecks, drawn) + "\n");
+        Files.writeString(req.out().resolve(req.model() + ".md"), markdown(req, data, by, fp32, checks, klChecks, drawn));
+    }
+
+    /**
+     * The checks of every calibration draw, and per check of this run how many draws it held in and the spread of its
+     * value (a ratio to fp32 or a difference) over the draws.
+     */
+    private record DrawSummary(List<Reproduce.Draw> draws, List<List<Map<String, Object>>> checksPerDraw,
+                               List<Map<String, Object>> summary) {
+
+        static DrawSummary of(List<Reproduce.Draw> draws, Map<String, Reproduce.Measured> by, double fp32,
+                              List<Map<String, Object>> checks, List<Map<String, Object>> klChecks) {
+            List<List<Map<String, Object>>> perDraw = new ArrayList<>();
+            for (Reproduce.Draw d : draws) {
+                Map<String, Reproduce.Measured> mixed = new LinkedHashMap<>(by);
+                mixed.putAll(d.rows());
+                List<Map<String, Object>> c = new ArrayList<>(acceptance(mixed, fp32));
+                c.addAll(klOrderings(mixed));
+                perDraw.add(c);
+            }
+            List<Map<String, Object>> summary = new ArrayList<>();
+            if (!draws.isEmpty()) {
+                List<Map<String, Object>> all = new ArrayList<>(checks);
+                all.addAll(klChecks);
+                for (Map<String, Object> c : all) {
+                    if (c.get("pass") == null) {
+                        continue;
+                    }
+                    List<Map<String, Object>> same = perDraw.stream().flatMap(List::stream)
+                            .filter(x -> x.get("check").equals(c.get("check"))).toList();
+                    double[] v = same.stream().mapToDouble(x -> (Double) x.get("value")).toArray();
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("check", c.get("check"));
+                    m.put("this_run", c.get("pass"));
+                    m.put("this_run_value", c.get("value"));
+                    m.put("draws_holding", same.stream().filter(x -> Boolean.TRUE.equals(x.get("pass"))).count());
+                    m.put("draws", same.size());
+                    m.put("mean", Arrays.stream(v).average().orElse(Double.NaN));
+                    m.put("min", Arrays.stream(v).min().orElse(Double.NaN));
+                    m.put("max", Arrays.stream(v).max().orElse(Double.NaN));
+                    summary.add(m);
+                }
+            }
+            return new DrawSummary(draws, perDraw, summary);
+        }
     }
 
     private static List<Map<String, Object>> acceptance(Map<String, Reproduce.Measured> by, double fp32) {
@@ -48,7 +99,8 @@ final class ResultsWriter {
         compare(out, by, "w3a16", "w3a16-rtn", false);
         compare(out, by, "w4a4-gaware", "w4a4-g128", false);
         Optional.ofNullable(by.get("w4a4-tensor")).ifPresent(m -> out.add(check("w4a4-tensor reported as it is",
-                String.format(Locale.ROOT, "CIDEr-D %.4f (%.3f x fp32)", cider(m), cider(m) / fp32), null)));
+                String.format(Locale.ROOT, "CIDEr-D %.4f (%.3f x fp32)", cider(m), cider(m) / fp32), null,
+                cider(m) / fp32)));
         return out;
     }
 
@@ -71,7 +123,8 @@ final class ResultsWriter {
             Fidelity.Result fx = x.fidelity();
             Fidelity.Result fy = y.fidelity();
             out.add(check(a + " KL < " + b, String.format(Locale.ROOT, "%.3e vs %.3e (difference %+.2e ± %.2e)",
-                    fx.meanKl(), fy.meanKl(), fx.meanKl() - fy.meanKl(), fx.pairedStandardError(fy)), fx.meanKl() < fy.meanKl()));
+                    fx.meanKl(), fy.meanKl(), fx.meanKl() - fy.meanKl(), fx.pairedStandardError(fy)), fx.meanKl() < fy.meanKl(),
+                    fx.meanKl() - fy.meanKl()));
         }
     }
 
@@ -80,7 +133,8 @@ final class ResultsWriter {
         if (m != null) {
             double r = cider(m) / fp32;
             double se = pairedStandardError(m, by.get("fp32")) / fp32;
-            out.add(check(v + " CIDEr-D >= " + min + " x fp32", String.format(Locale.ROOT, "%.3f ± %.3f x fp32", r, se), r >= min));
+            out.add(check(v + " CIDEr-D >= " + min + " x fp32", String.format(Locale.ROOT, "%.3f ± %.3f x fp32", r, se),
+                    r >= min, r));
         }
     }
 
@@ -103,15 +157,17 @@ final class ResultsWriter {
             boolean ok = orEqual ? cider(x) >= cider(y) : cider(x) > cider(y);
             out.add(check(a + " CIDEr-D " + (orEqual ? ">=" : ">") + " " + b,
                     String.format(Locale.ROOT, "%.4f vs %.4f (difference %+.4f ± %.4f)", cider(x), cider(y),
-                            cider(x) - cider(y), pairedStandardError(x, y)), ok));
+                            cider(x) - cider(y), pairedStandardError(x, y)), ok, cider(x) - cider(y)));
         }
     }
 
-    private static Map<String, Object> check(String what, String measured, Boolean pass) {
+    /** @param value the number the check is about: a ratio to fp32 or a difference between two variants */
+    private static Map<String, Object> check(String what, String measured, Boolean pass, double value) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("check", what);
         m.put("measured", measured);
         m.put("pass", pass);
+        m.put("value", value);
         return m;
     }
 
@@ -120,7 +176,7 @@ final class ResultsWriter {
     }
 
     private static String json(Reproduce.Request req, EvalDataset data, List<Reproduce.Measured> rows, double fp32,
-                               List<Map<String, Object>> checks, List<Map<String, Object>> klChecks) {
+                               List<Map<String, Object>> checks, List<Map<String, Object>> klChecks, DrawSummary drawn) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("model", req.model());
         root.put("command", req.commandLine());
@@ -164,6 +220,32 @@ final class ResultsWriter {
         root.put("rows", list);
         root.put("acceptance", checks);
         root.put("kl_orderings", klChecks);
+        if (!drawn.draws().isEmpty()) {
+            List<Map<String, Object>> ds = new ArrayList<>();
+            for (int i = 0; i < drawn.draws().size(); i++) {
+                Reproduce.Draw d = drawn.draws().get(i);
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("seed", d.items().seed());
+                o.put("calibration_items", d.items().count());
+                o.put("model", d.model());
+                List<Map<String, Object>> rs = new ArrayList<>();
+                for (Reproduce.Measured m : d.rows().values()) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("variant", m.row().variant());
+                    r.put("cider_d", cider(m));
+                    r.put("captions_equal_fp32", m.captionsEqualFp32());
+                    r.put("fidelity_kl", m.fidelity().meanKl());
+                    r.put("calibration", m.manifest().calibration());
+                    r.put("commands", Reproduce.commands(req, m.row(), d.model(), d.items()));
+                    rs.add(r);
+                }
+                o.put("rows", rs);
+                o.put("checks", drawn.checksPerDraw().get(i));
+                ds.add(o);
+            }
+            root.put("calibration_draws", ds);
+            root.put("calibration_draw_summary", drawn.summary());
+        }
         return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root);
     }
 
@@ -176,7 +258,8 @@ final class ResultsWriter {
     }
 
     private static String markdown(Reproduce.Request req, EvalDataset data, Map<String, Reproduce.Measured> by, double fp32,
-                                   List<Map<String, Object>> checks, List<Map<String, Object>> klChecks) {
+                                   List<Map<String, Object>> checks, List<Map<String, Object>> klChecks,
+                                   DrawSummary drawn) {
         StringBuilder s = new StringBuilder();
         Reproduce.Measured base = by.get("fp32");
         s.append("# ").append(req.model()).append(": quantized variants against the project's own fp32\n\n");
@@ -216,6 +299,9 @@ final class ResultsWriter {
                     .append("| ordering | measured | holds |\n|---|---|---|\n");
             checkRows(s, klChecks, "yes", "**no**");
         }
+        if (!drawn.draws().isEmpty()) {
+            drawsMarkdown(s, req, drawn);
+        }
         s.append("\n## How each variant computes (decoder, from its manifest)\n\n| variant | CPU |\n|---|---|\n");
         for (Reproduce.Measured m : by.values()) {
             s.append("| ").append(m.row().variant()).append(" | ").append(m.manifest().components().get("decoder").cpu())
@@ -227,6 +313,41 @@ final class ResultsWriter {
         }
         s.append("```\n");
         return s.toString();
+    }
+
+    private static void drawsMarkdown(StringBuilder s, Reproduce.Request req, DrawSummary drawn) {
+        Reproduce.Draw first = drawn.draws().getFirst();
+        int n = drawn.draws().size();
+        s.append("\n## Calibration draws: does a check depend on the calibration images?\n\n")
+                .append("Each draw rebuilds the calibrated variants the checks compare (")
+                .append(String.join(", ", first.rows().keySet())).append(") on ").append(first.items().count())
+                .append(" calibration items drawn at random (seeds 1–").append(n)
+                .append(": `quantize ... --calibration-limit ").append(first.items().count())
+                .append(" --calibration-seed S`) and evaluates them on the same dataset; fp32 and the RTN variants need ")
+                .append("no calibration and are this run's. A check that holds in about half of the draws is decided by ")
+                .append("which images calibrated, not by the method. Values: the ratio to fp32, or the difference of the ")
+                .append("two variants (CIDEr-D, or KL for the KL orderings).\n\n")
+                .append("| check | this run | holds in draws | value over the draws: mean (min … max) |\n|---|---|---:|---|\n");
+        for (Map<String, Object> c : drawn.summary()) {
+            boolean kl = c.get("check").toString().contains(" KL ");
+            String f = kl ? "%+.2e" : c.get("check").toString().contains(" x fp32") ? "%.3f" : "%+.4f";
+            s.append("| ").append(c.get("check")).append(" | ").append((Boolean) c.get("this_run") ? "holds" : "**fails**")
+                    .append(" (").append(String.format(Locale.ROOT, f, (Double) c.get("this_run_value"))).append(") | ")
+                    .append(c.get("draws_holding")).append(" / ").append(c.get("draws")).append(" | ")
+                    .append(String.format(Locale.ROOT, f + " (" + f + " … " + f + ")", (Double) c.get("mean"),
+                            (Double) c.get("min"), (Double) c.get("max"))).append(" |\n");
+        }
+        s.append("\nCIDEr-D (and KL) of each draw's variants:\n\n| draw |");
+        first.rows().keySet().forEach(v -> s.append(' ').append(v).append(" |"));
+        s.append("\n|---|").append("---:|".repeat(first.rows().size())).append('\n');
+        for (Reproduce.Draw d : drawn.draws()) {
+            s.append("| seed ").append(d.items().seed()).append(" |");
+            for (Reproduce.Measured m : d.rows().values()) {
+                s.append(String.format(Locale.ROOT, " %.4f (%.2e) |", cider(m), m.fidelity().meanKl()));
+            }
+            s.append('\n');
+        }
+        s.append("\nThe draws' commands are in the JSON (`calibration_draws[].rows[].commands`).\n");
     }
 
     private static void checkRows(StringBuilder s, List<Map<String, Object>> checks, String yes, String no) {
