@@ -110,8 +110,14 @@ class QuantizeCommandTest {
             JsonNode m = manifest(variant);
             assertThat(m.get("method").get("parameters").get("compute").asString()).isEqualTo("fp16");
             assertThat(m.get("components").get("decoder").get("cuda").asString()).contains("fp16 activations: the fast path");
+            assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("fp16 activations)");
             assertCaptions(variant, Fixtures.TINY.resolve("images/astronaut.png"));
         }
+        Run level4 = cli(quantizeTiny(Preset.W4A16_RTN, "--float-weights", "fp16-compute", "--cpu-accuracy-level", "4",
+                "--name", "w4a16-rtn-f16-l4").toArray(String[]::new));
+        assertThat(level4.exit()).as(level4.err()).isZero();
+        assertThat(manifest(tmp.resolve("repo/tiny/w4a16-rtn-f16-l4")).get("components").get("decoder").get("cpu").asString())
+                .contains("fp16 activations; accuracy_level 4)");
         assertOneLineError(cli(quantizeTiny(Preset.W8A8, "--float-weights", "fp16-compute").toArray(String[]::new)),
                 "weight-only presets", "w8a8");
         assertOneLineError(cli(quantizeTiny(Preset.W4A4_G128, "--float-weights", "fp16-compute").toArray(String[]::new)),

@@ -134,7 +134,8 @@ public record NBitsScheme(QuantSpec weights, QuantSpec activations, int cpuAccur
     @Override
     public String cpu(ComputePrecision compute) {
         return compute == ComputePrecision.FP16 && activations == null
-                ? "MatMulNBits (" + weightWords() + ", fp16 activations)" : cpu();
+                ? "MatMulNBits (" + weightWords() + ", fp16 activations" + (cpuAccuracyLevel == 4 ? "; accuracy_level 4" : "")
+                        + ")" : cpu();
     }
 
     @Override
