@@ -12,10 +12,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A benchmark run written as Markdown and JSON: the machine, the command, every variant's figures, the
- * memory-bandwidth floor per token and the ratios the project tracks (computed within this one run).
+ * memory-bandwidth floor per token and the ratios the project tracks (computed within this one run), and for an
+ * interleaved run the paired per-round ratios against the first variant.
  */
 public record BenchReport(Map<String, Object> machine, String command, double bandwidthBytesPerSecond, int newTokens,
-                          List<CaptionBenchmark.VariantFigures> variants) {
+                          List<CaptionBenchmark.VariantFigures> variants, List<CaptionBenchmark.PairedRatio> paired) {
 
     /** Streaming the decoder's weights once per token at the measured bandwidth: the time floor. */
     public static double floorMsPerToken(long bytesPerToken, double bandwidth) {
@@ -63,6 +64,7 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         json.put("new_tokens", newTokens);
         json.put("variants", variants);
         json.put("ratios", ratios());
+        json.put("paired_ratios", paired);
         Files.writeString(Path.of(prefix + ".json"),
                 JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(json) + "\n");
         Files.writeString(Path.of(prefix + ".md"), markdown());
@@ -95,9 +97,20 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         if (!lines.isEmpty()) {
             md.append("\nRatios (same run):\n\n").append(String.join("\n", lines)).append('\n');
         }
+        if (!paired.isEmpty()) {
+            md.append("\nPaired ratios (interleaved rounds: every variant loaded, one caption of each per round in a rotating ")
+                    .append("order; baseline time over variant time per round, so > 1 means the variant is faster):\n\n")
+                    .append("| baseline / variant | batch | measure | rounds | median | lowest … highest round |\n")
+                    .append("|---|---|---|---|---|---|\n");
+            for (CaptionBenchmark.PairedRatio r : paired) {
+                md.append(String.format("| %s / %s | %d | %s | %d | %.3f | %.3f … %.3f |%n", r.baseline(), r.variant(),
+                        r.batch(), r.measure(), r.rounds(), r.median(), r.low(), r.high()));
+            }
+        }
         md.append("\nFloor: the decoder's weights streamed once per token at the measured bandwidth (fp16 variants count"
                 + " fp32 bytes on the CPU build, which casts them at load). RSS is the whole process after loading that"
-                + " variant, variants loaded one after another in the listed order.\n");
+                + " variant, variants loaded one after another in the listed order"
+                + (paired.isEmpty() ? " (each closed before the next)" : " (all kept open: interleaved)") + ".\n");
         return md.toString();
     }
 }

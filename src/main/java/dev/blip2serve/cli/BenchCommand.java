@@ -44,6 +44,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "10")
     int iterations;
 
+    @Option(names = "--interleave", description = "load every variant and time them in rounds (one caption each, rotating "
+            + "order) for paired ratios against the first --model; default: one variant after another")
+    boolean interleave;
+
     @Mixin
     RuntimeOptions runtime;
 
@@ -66,12 +70,11 @@ final class BenchCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         double bandwidth = MemoryBandwidth.readBytesPerSecond(bandwidthMb, cores, 5);
         err.printf("memory read bandwidth: %.1f GB/s%n", bandwidth / 1e9);
-        List<CaptionBenchmark.VariantFigures> figures = new ArrayList<>();
-        for (Path m : models) {
-            figures.add(CaptionBenchmark.run(m, images, batchSizes, newTokens, warmup, iterations, runtime.options(), err::println));
-        }
+        CaptionBenchmark.Results results = interleave
+                ? CaptionBenchmark.runInterleaved(models, images, batchSizes, newTokens, warmup, iterations, runtime.options(), err::println)
+                : CaptionBenchmark.run(models, images, batchSizes, newTokens, warmup, iterations, runtime.options(), err::println);
         BenchReport report = new BenchReport(machine(cores), "blip2-serve " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                bandwidth, newTokens, figures);
+                bandwidth, newTokens, results.variants(), results.paired());
         report.write(out);
         spec.commandLine().getOut().println("wrote " + out + ".md and " + out + ".json");
         return 0;

@@ -214,7 +214,31 @@ class CliTest {
         assertThat(json.get("variants").size()).isEqualTo(2);
         assertThat(json.get("variants").get(0).get("batches").size()).isEqualTo(2);
         assertThat(json.get("ratios").has("fp32_batch8_over_batch1_captions_per_s")).isTrue();
-        assertThat(Files.readString(tmp.resolve("bench/tiny.md"))).contains("| fp16 | 8 |");
+        assertThat(Files.readString(tmp.resolve("bench/tiny.md"))).contains("| fp16 | 8 |").doesNotContain("Paired ratios");
+        assertThat(json.get("paired_ratios").size()).isZero();
+    }
+
+    @Test
+    void interleavedBenchPairsEveryRoundAgainstTheFirstVariant() throws IOException {
+        Path prefix = tmp.resolve("bench/interleaved");
+        Run r = cli("bench", "--interleave", "--model", repo.resolve("tiny/fp32").toString(), "--model",
+                repo.resolve("tiny/fp16").toString(), "--batch-sizes", "1,2", "--new-tokens", "3", "--warmup", "0",
+                "--iterations", "3", "--bandwidth-mb", "16", "--out", prefix.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = JsonMapper.builder().build().readTree(Files.readString(tmp.resolve("bench/interleaved.json")));
+        assertThat(json.get("variants").size()).isEqualTo(2);
+        assertThat(json.get("variants").get(1).get("batches").get(1).get("iterations").asInt()).isEqualTo(3);
+        JsonNode paired = json.get("paired_ratios");
+        assertThat(paired.size()).isEqualTo(4);   // fp16 against fp32: two batch sizes, two measures
+        for (JsonNode p : paired) {
+            assertThat(p.get("baseline").asString()).isEqualTo("fp32");
+            assertThat(p.get("variant").asString()).isEqualTo("fp16");
+            assertThat(p.get("rounds").asInt()).isEqualTo(3);
+            assertThat(p.get("median").asDouble()).isPositive()
+                    .isBetween(p.get("low").asDouble(), p.get("high").asDouble());
+        }
+        assertThat(Files.readString(tmp.resolve("bench/interleaved.md")))
+                .contains("Paired ratios (interleaved rounds", "| fp32 / fp16 | 2 | ms_per_token | 3 |", "(all kept open: interleaved)");
     }
 
     static Path copyTiny(String name) throws IOException {
