@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,57 +40,15 @@ final class ResultsWriter {
         double fp32 = by.get("fp32").report().metrics().ciderD().corpus();
         List<Map<String, Object>> checks = acceptance(by, fp32);
         List<Map<String, Object>> klChecks = klOrderings(by);
-        DrawSummary drawn = DrawSummary.of(draws, by, fp32, checks, klChecks);
+        List<Map<String, Object>> mainChecks = new ArrayList<>(checks);
+        mainChecks.addAll(klChecks);
+        DrawSummary drawn = DrawSummary.of(draws, by, fp32, mainChecks);
         Files.writeString(req.out().resolve(req.model() + ".json"),
                 json(req, data, rows, fp32, checks, klChecks, drawn) + "\n");
         Files.writeString(req.out().resolve(req.model() + ".md"), markdown(req, data, by, fp32, checks, klChecks, drawn));
     }
 
-    /**
-     * The checks of every calibration draw, and per check of this run how many draws it held in and the spread of its
-     * value (a ratio to fp32 or a difference) over the draws.
-     */
-    private record DrawSummary(List<Reproduce.Draw> draws, List<List<Map<String, Object>>> checksPerDraw,
-                               List<Map<String, Object>> summary) {
-
-        static DrawSummary of(List<Reproduce.Draw> draws, Map<String, Reproduce.Measured> by, double fp32,
-                              List<Map<String, Object>> checks, List<Map<String, Object>> klChecks) {
-            List<List<Map<String, Object>>> perDraw = new ArrayList<>();
-            for (Reproduce.Draw d : draws) {
-                Map<String, Reproduce.Measured> mixed = new LinkedHashMap<>(by);
-                mixed.putAll(d.rows());
-                List<Map<String, Object>> c = new ArrayList<>(acceptance(mixed, fp32));
-                c.addAll(klOrderings(mixed));
-                perDraw.add(c);
-            }
-            List<Map<String, Object>> summary = new ArrayList<>();
-            if (!draws.isEmpty()) {
-                List<Map<String, Object>> all = new ArrayList<>(checks);
-                all.addAll(klChecks);
-                for (Map<String, Object> c : all) {
-                    if (c.get("pass") == null) {
-                        continue;
-                    }
-                    List<Map<String, Object>> same = perDraw.stream().flatMap(List::stream)
-                            .filter(x -> x.get("check").equals(c.get("check"))).toList();
-                    double[] v = same.stream().mapToDouble(x -> (Double) x.get("value")).toArray();
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("check", c.get("check"));
-                    m.put("this_run", c.get("pass"));
-                    m.put("this_run_value", c.get("value"));
-                    m.put("draws_holding", same.stream().filter(x -> Boolean.TRUE.equals(x.get("pass"))).count());
-                    m.put("draws", same.size());
-                    m.put("mean", Arrays.stream(v).average().orElse(Double.NaN));
-                    m.put("min", Arrays.stream(v).min().orElse(Double.NaN));
-                    m.put("max", Arrays.stream(v).max().orElse(Double.NaN));
-                    summary.add(m);
-                }
-            }
-            return new DrawSummary(draws, perDraw, summary);
-        }
-    }
-
-    private static List<Map<String, Object>> acceptance(Map<String, Reproduce.Measured> by, double fp32) {
+    static List<Map<String, Object>> acceptance(Map<String, Reproduce.Measured> by, double fp32) {
         List<Map<String, Object>> out = new ArrayList<>();
         ratio(out, by, "w8a8", fp32, 0.97);
         ratio(out, by, "w4a16", fp32, 0.97);
@@ -108,7 +65,7 @@ final class ResultsWriter {
      * The acceptance list's orderings on the teacher-forced KL instead of CIDEr-D, with the paired standard error per
      * position: a finer measure than a caption metric. Supplementary, not the issue's criterion.
      */
-    private static List<Map<String, Object>> klOrderings(Map<String, Reproduce.Measured> by) {
+    static List<Map<String, Object>> klOrderings(Map<String, Reproduce.Measured> by) {
         List<Map<String, Object>> out = new ArrayList<>();
         klCompare(out, by, "w4a16", "w4a16-rtn");
         klCompare(out, by, "w3a16", "w3a16-rtn");
@@ -171,7 +128,7 @@ final class ResultsWriter {
         return m;
     }
 
-    private static double cider(Reproduce.Measured m) {
+    static double cider(Reproduce.Measured m) {
         return m.report().metrics().ciderD().corpus();
     }
 
@@ -183,8 +140,13 @@ final class ResultsWriter {
         root.put("created_at", Instant.now().toString());
         root.put("tool_version", Version.current());
         root.put("runtime", "ONNX Runtime CPU, " + Runtime.getRuntime().availableProcessors() + " cores");
-        root.put("dataset", Map.of("name", data.name(), "items", data.items().size(), "caption_tokens",
-                Reproduce.CAPTION_TOKENS, "answer_tokens", Reproduce.ANSWER_TOKENS, "decoding", "greedy"));
+        Map<String, Object> dataset = new LinkedHashMap<>();   // in this order in every run, for diffs
+        dataset.put("name", data.name());
+        dataset.put("items", data.items().size());
+        dataset.put("caption_tokens", Reproduce.CAPTION_TOKENS);
+        dataset.put("answer_tokens", Reproduce.ANSWER_TOKENS);
+        dataset.put("decoding", "greedy");
+        root.put("dataset", dataset);
         rows.stream().filter(r -> r.manifest().calibration() != null).findFirst()
                 .ifPresent(r -> root.put("calibration", r.manifest().calibration()));
         List<Map<String, Object>> list = new ArrayList<>();
@@ -221,29 +183,7 @@ final class ResultsWriter {
         root.put("acceptance", checks);
         root.put("kl_orderings", klChecks);
         if (!drawn.draws().isEmpty()) {
-            List<Map<String, Object>> ds = new ArrayList<>();
-            for (int i = 0; i < drawn.draws().size(); i++) {
-                Reproduce.Draw d = drawn.draws().get(i);
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("seed", d.items().seed());
-                o.put("calibration_items", d.items().count());
-                o.put("model", d.model());
-                List<Map<String, Object>> rs = new ArrayList<>();
-                for (Reproduce.Measured m : d.rows().values()) {
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("variant", m.row().variant());
-                    r.put("cider_d", cider(m));
-                    r.put("captions_equal_fp32", m.captionsEqualFp32());
-                    r.put("fidelity_kl", m.fidelity().meanKl());
-                    r.put("calibration", m.manifest().calibration());
-                    r.put("commands", Reproduce.commands(req, m.row(), d.model(), d.items()));
-                    rs.add(r);
-                }
-                o.put("rows", rs);
-                o.put("checks", drawn.checksPerDraw().get(i));
-                ds.add(o);
-            }
-            root.put("calibration_draws", ds);
+            root.put("calibration_draws", drawn.json(req));
             root.put("calibration_draw_summary", drawn.summary());
         }
         return JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(root);
@@ -300,7 +240,7 @@ final class ResultsWriter {
             checkRows(s, klChecks, "yes", "**no**");
         }
         if (!drawn.draws().isEmpty()) {
-            drawsMarkdown(s, req, drawn);
+            drawn.markdown(s);
         }
         s.append("\n## How each variant computes (decoder, from its manifest)\n\n| variant | CPU |\n|---|---|\n");
         for (Reproduce.Measured m : by.values()) {
@@ -313,41 +253,6 @@ final class ResultsWriter {
         }
         s.append("```\n");
         return s.toString();
-    }
-
-    private static void drawsMarkdown(StringBuilder s, Reproduce.Request req, DrawSummary drawn) {
-        Reproduce.Draw first = drawn.draws().getFirst();
-        int n = drawn.draws().size();
-        s.append("\n## Calibration draws: does a check depend on the calibration images?\n\n")
-                .append("Each draw rebuilds the calibrated variants the checks compare (")
-                .append(String.join(", ", first.rows().keySet())).append(") on ").append(first.items().count())
-                .append(" calibration items drawn at random (seeds 1–").append(n)
-                .append(": `quantize ... --calibration-limit ").append(first.items().count())
-                .append(" --calibration-seed S`) and evaluates them on the same dataset; fp32 and the RTN variants need ")
-                .append("no calibration and are this run's. A check that holds in about half of the draws is decided by ")
-                .append("which images calibrated, not by the method. Values: the ratio to fp32, or the difference of the ")
-                .append("two variants (CIDEr-D, or KL for the KL orderings).\n\n")
-                .append("| check | this run | holds in draws | value over the draws: mean (min … max) |\n|---|---|---:|---|\n");
-        for (Map<String, Object> c : drawn.summary()) {
-            boolean kl = c.get("check").toString().contains(" KL ");
-            String f = kl ? "%+.2e" : c.get("check").toString().contains(" x fp32") ? "%.3f" : "%+.4f";
-            s.append("| ").append(c.get("check")).append(" | ").append((Boolean) c.get("this_run") ? "holds" : "**fails**")
-                    .append(" (").append(String.format(Locale.ROOT, f, (Double) c.get("this_run_value"))).append(") | ")
-                    .append(c.get("draws_holding")).append(" / ").append(c.get("draws")).append(" | ")
-                    .append(String.format(Locale.ROOT, f + " (" + f + " … " + f + ")", (Double) c.get("mean"),
-                            (Double) c.get("min"), (Double) c.get("max"))).append(" |\n");
-        }
-        s.append("\nCIDEr-D (and KL) of each draw's variants:\n\n| draw |");
-        first.rows().keySet().forEach(v -> s.append(' ').append(v).append(" |"));
-        s.append("\n|---|").append("---:|".repeat(first.rows().size())).append('\n');
-        for (Reproduce.Draw d : drawn.draws()) {
-            s.append("| seed ").append(d.items().seed()).append(" |");
-            for (Reproduce.Measured m : d.rows().values()) {
-                s.append(String.format(Locale.ROOT, " %.4f (%.2e) |", cider(m), m.fidelity().meanKl()));
-            }
-            s.append('\n');
-        }
-        s.append("\nThe draws' commands are in the JSON (`calibration_draws[].rows[].commands`).\n");
     }
 
     private static void checkRows(StringBuilder s, List<Map<String, Object>> checks, String yes, String no) {
