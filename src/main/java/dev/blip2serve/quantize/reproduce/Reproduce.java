@@ -58,14 +58,6 @@ public final class Reproduce {
             }
         }
 
-        /** Without calibration draws. */
-        public Request(Path checkpoint, Path calibration, Path dataset, Path out, Path repo, String model,
-                       List<Row> rows, int limit, int calibrationLimit, int fidelityItems, String commandLine,
-                       CaptionScorer spice) {
-            this(checkpoint, calibration, dataset, out, repo, model, rows, limit, calibrationLimit, fidelityItems,
-                    commandLine, spice, 0, 0);
-        }
-
         /** The main run's calibration items. */
         CalibrationSet.Selection calibrationItems() {
             return CalibrationSet.Selection.first(calibrationLimit);
