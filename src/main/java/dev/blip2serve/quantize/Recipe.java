@@ -36,19 +36,14 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
 
     /** {@link #of(Preset, Double, Integer, Integer, Scope)} with AWQ clipping switched ({@code clip}, null = default). */
     public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip) {
-        return of(preset, alpha, groupSize, bits, scope, clip, null);
-    }
-
-    /** ... and the MatMulNBits CPU accuracy level of the weight-only presets (null = 0, fp32 activations). */
-    public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip,
-                            Integer cpuAccuracyLevel) {
-        return of(preset, alpha, groupSize, bits, scope, clip, cpuAccuracyLevel, false);
+        return of(preset, alpha, groupSize, bits, scope, clip, null, false);
     }
 
     /**
-     * ... and an 8-bit LM head: only with a weight-only preset at accuracy level 4, because ONNX Runtime's 8-bit
-     * MatMulNBits has a fast CPU kernel only for int8 activations (OPT-2.7b's head: 5.5 ms per token at level 4,
-     * 533 ms at level 0, 18 ms as the fp32 Gemm).
+     * ... and the MatMulNBits CPU accuracy level of the weight-only presets ({@code cpuAccuracyLevel}, null = 0,
+     * fp32 activations) and an 8-bit LM head: only with a weight-only preset at accuracy level 4, because ONNX
+     * Runtime's 8-bit MatMulNBits has a fast CPU kernel only for int8 activations (OPT-2.7b's head: 5.5 ms per token
+     * at level 4, 533 ms at level 0, 18 ms as the fp32 Gemm).
      */
     public static Recipe of(Preset preset, Double alpha, Integer groupSize, Integer bits, Scope scope, Boolean clip,
                             Integer cpuAccuracyLevel, boolean int8LmHead) {

@@ -117,8 +117,12 @@ public final class Reproduce {
             measured.add(baseline.measure(row, dir, m, report, build, data, req.spice()));
         }
         List<Draw> draws = new ArrayList<>();
-        for (int seed = 1; seed <= req.draws(); seed++) {
-            draws.add(draw(req, data, baseline, seed, progress));
+        if (req.draws() > 0) {
+            int size = req.drawSize() > 0 ? req.drawSize()
+                    : Math.max(1, EvalDataset.read(req.calibration(), 0).items().size() * 3 / 4);
+            for (int seed = 1; seed <= req.draws(); seed++) {
+                draws.add(draw(req, data, baseline, CalibrationSet.Selection.drawn(size, seed), progress));
+            }
         }
         Files.createDirectories(req.out());
         ResultsWriter.write(req, data, measured, draws);
@@ -126,12 +130,9 @@ public final class Reproduce {
     }
 
     /** Rebuilds the calibrated variants of the acceptance checks on a random draw of the calibration set. */
-    private static Draw draw(Request req, EvalDataset data, Baseline baseline, long seed, ProgressListener progress)
-            throws IOException {
-        int size = req.drawSize() > 0 ? req.drawSize()
-                : Math.max(1, EvalDataset.read(req.calibration(), 0).items().size() * 3 / 4);
-        CalibrationSet.Selection items = CalibrationSet.Selection.drawn(size, seed);
-        String model = req.model() + "-draw" + seed;
+    private static Draw draw(Request req, EvalDataset data, Baseline baseline, CalibrationSet.Selection items,
+                             ProgressListener progress) throws IOException {
+        String model = req.model() + "-draw" + items.seed();
         Map<String, Measured> rows = new LinkedHashMap<>();
         for (Row row : req.rows()) {
             if (row.preset() == null || !row.preset().needsCalibration() || !ResultsWriter.CHECKED.contains(row.variant())) {
