@@ -1,5 +1,6 @@
 package dev.blip2serve.bench;
 
+import dev.blip2serve.json.ProjectJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,8 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A benchmark run written as Markdown and JSON: the machine, the command, every variant's figures, the
@@ -66,7 +65,7 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         json.put("ratios", ratios());
         json.put("paired_ratios", paired);
         Files.writeString(Path.of(prefix + ".json"),
-                JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(json) + "\n");
+                ProjectJson.pretty().writeValueAsString(json) + "\n");
         Files.writeString(Path.of(prefix + ".md"), markdown());
     }
 
@@ -83,14 +82,14 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
             for (CaptionBenchmark.BatchFigures b : v.batches()) {
                 double floor = floorMsPerToken(v.decoderWeightBytes(), bandwidthBytesPerSecond);
                 md.append(String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.3f | %.0f %% |%n", v.variant(), b.batch(),
-                        b.latencyP50(), b.latencyP95(), b.visionMs(), b.prefillMs(), b.perTokenMs(), b.captionsPerSecond(),
+                        b.latencyP50Ms(), b.latencyP95Ms(), b.visionMs(), b.prefillMs(), b.perTokenMs(), b.captionsPerSecond(),
                         floor, 100 * floor / b.perTokenMs()));
             }
         }
         md.append("\n| variant | bytes on disk | decoder bytes streamed per token | RSS after load | load s |\n|---|---|---|---|---|\n");
         for (CaptionBenchmark.VariantFigures v : variants) {
             md.append(String.format("| %s | %,d | %,d | %,d | %.1f |%n", v.variant(), v.bytesOnDisk(), v.decoderWeightBytes(),
-                    v.residentAfterLoad(), v.loadSeconds()));
+                    v.residentBytesAfterLoad(), v.loadSeconds()));
         }
         List<String> lines = new ArrayList<>();
         ratios().forEach((k, val) -> lines.add(String.format("- %s: %.2f", k, val)));

@@ -28,13 +28,13 @@ import java.util.function.Consumer;
 public final class CaptionBenchmark {
 
     /** One batch size's figures (milliseconds). */
-    public record BatchFigures(int batch, int iterations, double latencyP50, double latencyP95, double visionMs,
+    public record BatchFigures(int batch, int iterations, double latencyP50Ms, double latencyP95Ms, double visionMs,
                                double prefillMs, double perTokenMs, double captionsPerSecond) {
     }
 
     /** One variant's figures. */
     public record VariantFigures(String variant, String precision, long bytesOnDisk, long decoderWeightBytes,
-                                 long residentAfterLoad, double loadSeconds, List<BatchFigures> batches) {
+                                 long residentBytesAfterLoad, double loadSeconds, List<BatchFigures> batches) {
     }
 
     /**
@@ -205,7 +205,7 @@ public final class CaptionBenchmark {
                     samples.stream().mapToDouble(Sample::prefillMs).sum() / n,
                     steps == 0 ? Double.NaN : decode / steps, batch / (mean / 1000));
             log.accept(String.format("%s batch %d: p50 %.1f ms, vision %.1f ms, prefill %.1f ms, %.2f ms/token, %.2f captions/s",
-                    name(), batch, f.latencyP50(), f.visionMs(), f.prefillMs(), f.perTokenMs(), f.captionsPerSecond()));
+                    name(), batch, f.latencyP50Ms(), f.visionMs(), f.prefillMs(), f.perTokenMs(), f.captionsPerSecond()));
             return f;
         }
 

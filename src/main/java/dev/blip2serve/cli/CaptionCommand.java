@@ -6,6 +6,7 @@ import dev.blip2serve.engine.CaptionText;
 import dev.blip2serve.engine.ImageCaptions;
 import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.image.ImageException;
+import dev.blip2serve.json.ProjectJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ final class CaptionCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        JsonMapper mapper = JsonMapper.builder().build();
+        JsonMapper mapper = ProjectJson.compact();
         int failures = 0;
         try (Blip2Model m = Blip2Model.open(model, runtime.options(), verify)) {
             GenerationParams params = generation.params(m, maxNewTokens);

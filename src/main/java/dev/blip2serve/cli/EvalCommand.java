@@ -3,12 +3,13 @@ package dev.blip2serve.cli;
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.eval.EvalDataset;
 import dev.blip2serve.eval.EvalRunner;
-import dev.blip2serve.eval.metrics.CaptionMetricsReport;
+import dev.blip2serve.eval.metrics.CaptionScores;
 import dev.blip2serve.eval.spice.CachedSceneGraphParser;
 import dev.blip2serve.eval.spice.CoreNlpSceneGraphParser;
 import dev.blip2serve.eval.spice.Spice;
 import dev.blip2serve.eval.spice.SpiceReport;
 import dev.blip2serve.eval.spice.WordNetSynonyms;
+import dev.blip2serve.json.ProjectJson;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@code eval}: caption a dataset with a variant and score it. */
@@ -77,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         EvalDataset data = EvalDataset.read(dataset, limit);
         try (Blip2Model m = Blip2Model.open(model, runtime.options(), false)) {
-            ProgressBar bar = new ProgressBar(err);
+            ProgressBar bar = ProgressBar.items(err);
             int n = data.items().size();
             EvalRunner.Report r = EvalRunner.run(m, data, generation.params(m, maxNewTokens),
                     generation.params(m, answerMaxNewTokens), done -> bar.progress("eval", done, n));
@@ -86,9 +86,12 @@ final class EvalCommand implements Callable<Integer> {
             if (spice) {
                 addSpice(report, data, r, err);
             }
-            JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+            JsonMapper mapper = ProjectJson.pretty();
             if (output != null) {
-                Files.writeString(output, mapper.writeValueAsString(Map.of("report", report, "items", r.results())));
+                Map<String, Object> file = new LinkedHashMap<>();
+                file.put("report", report);
+                file.put("items", r.results());
+                Files.writeString(output, mapper.writeValueAsString(file));
             }
             if (json) {
                 out.println(mapper.writeValueAsString(report));
@@ -115,7 +118,7 @@ final class EvalCommand implements Callable<Integer> {
             Map<String, Object> ordered = new LinkedHashMap<>();
             report.forEach((k, v) -> {
                 ordered.put(k, v);
-                if (k.equals("cider_d")) {
+                if (k.equals(CaptionScores.CIDER_D)) {
                     ordered.put("spice", sr.spice());
                 }
             });
@@ -131,21 +134,16 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> report(Blip2Model m, EvalRunner.Report r) {
-        CaptionMetricsReport x = r.metrics();
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", m.manifest().model());
         o.put("variant", m.manifest().variant());
         o.put("dataset", r.dataset());
         o.put("items", r.items());
-        o.put("cider_d", x.ciderD().corpus());
-        for (int i = 1; i <= 4; i++) {
-            o.put("bleu_" + i, x.bleu(i));
-        }
-        o.put("rouge_l", x.rougeL().corpus());
-        o.put("exact_match", x.exactMatch().corpus());
-        if (x.hasQaAccuracy()) {
-            o.put("qa_accuracy", x.qaAccuracy().corpus());
-        }
+        r.metrics().corpusByKey().forEach((k, v) -> {
+            if (v != null) {
+                o.put(k, v);
+            }
+        });
         o.put("latency_p50_ms", r.latencyPercentile(50));
         o.put("latency_p95_ms", r.latencyPercentile(95));
         o.put("bytes_on_disk", r.variantBytes());

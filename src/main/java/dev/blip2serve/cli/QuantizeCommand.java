@@ -1,7 +1,6 @@
 package dev.blip2serve.cli;
 
 import dev.blip2serve.convert.FloatVariant;
-import dev.blip2serve.convert.ProgressListener;
 import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.quantize.QuantizePipeline;
 import dev.blip2serve.quantize.Recipe;
@@ -90,9 +89,6 @@ final class QuantizeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     String floatWeights;
 
-    private int lastDecile = -1;
-    private String lastStep = "";
-
     /** The preset names for the help text. */
     static final class PresetNames implements Iterable<String> {
         @Override
@@ -129,35 +125,13 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path dir = repo.resolve(model).resolve(variant);
-        ProgressBar bar = new ProgressBar(err);
-        ProgressListener progress = (step, done, total) -> {
-            if (COUNTED.contains(step)) {
-                counted(err, step, done, total);
-            } else {
-                bar.progress(step, done, total);
-            }
-        };
+        ProgressBar bar = new ProgressBar(err, COUNTED::contains);
         long t0 = System.nanoTime();
         Manifest m = QuantizePipeline.run(new QuantizePipeline.Request(checkpoint, dir, model, variant, recipe,
-                calibration, calibrationItems, sampleRows, floats.weights(), floats.compute()), progress);
+                calibration, calibrationItems, sampleRows, floats.weights(), floats.compute()), bar);
         bar.finishLine();
         out.printf("%s: %s in %.1f s (%s; %s)%n", variant, dir, (System.nanoTime() - t0) / 1e9,
                 ProgressBar.bytes(m.totalBytes()), recipe.scheme().label());
         return 0;
-    }
-
-    /** One line per 10 % of a counted step (calibration items, searched groups). */
-    private void counted(PrintWriter err, String step, long done, long total) {
-        if (!step.equals(lastStep)) {
-            lastStep = step;
-            lastDecile = -1;
-        }
-        double f = total <= 0 ? 1 : Math.min(1, (double) done / total);
-        int decile = (int) (f * 10);
-        if (decile != lastDecile) {
-            err.println(String.format("%-10s [%-30s] %3d%% %d / %d", step, "#".repeat((int) (f * 30)), (int) (f * 100), done, total));
-            err.flush();
-            lastDecile = decile;
-        }
     }
 }

@@ -2,8 +2,8 @@ package dev.blip2serve.cli;
 
 import dev.blip2serve.convert.ProgressListener;
 import dev.blip2serve.eval.spice.Spice;
-import dev.blip2serve.quantize.reproduce.Reproduce;
-import dev.blip2serve.quantize.reproduce.Row;
+import dev.blip2serve.reproduce.Reproduce;
+import dev.blip2serve.reproduce.Row;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.blip2serve.eval;
 
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.engine.CaptionBatch;
-import dev.blip2serve.eval.metrics.CaptionMetrics;
-import dev.blip2serve.eval.metrics.CaptionMetricsReport;
+import dev.blip2serve.eval.metrics.CaptionScoring;
+import dev.blip2serve.eval.metrics.CaptionScores;
 import dev.blip2serve.generation.GenerationParams;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +29,7 @@ public final class EvalRunner {
     /**
      * @param captionLatencyMs per-image caption latency (preprocess + vision + generate), sorted
      */
-    public record Report(String dataset, int items, CaptionMetricsReport metrics, double[] captionLatencyMs,
+    public record Report(String dataset, int items, CaptionScores metrics, double[] captionLatencyMs,
                          long variantBytes, List<ItemResult> results) {
         public double latencyPercentile(double p) {
             return EvalRunner.percentile(captionLatencyMs, p);
@@ -75,9 +75,9 @@ public final class EvalRunner {
             results.add(new ItemResult(item.id(), caption, answer, latency[done]));
             progress.accept(++done);
         }
-        CaptionMetricsReport metrics = answers.isEmpty()
-                ? CaptionMetrics.compute(refs, captions)
-                : CaptionMetrics.compute(refs, captions, answers, predicted);
+        CaptionScores metrics = answers.isEmpty()
+                ? CaptionScoring.compute(refs, captions)
+                : CaptionScoring.compute(refs, captions, answers, predicted);
         double[] sorted = latency.clone();
         Arrays.sort(sorted);
         return new Report(data.name(), data.items().size(), metrics, sorted, model.manifest().totalBytes(),

@@ -102,11 +102,6 @@ public final class ImageDecoder {
         return maxPixels;
     }
 
-    /** Whether EXIF orientation is applied. */
-    public boolean appliesOrientation() {
-        return applyOrientation;
-    }
-
     /** Container formats this decoder accepts. */
     enum Format {
         JPEG, PNG, GIF, BMP, WEBP;

@@ -1,7 +1,7 @@
 package dev.blip2serve.quantize;
 
-import dev.blip2serve.quant.QuantSpec;
-import dev.blip2serve.quant.SmoothQuant;
+import dev.blip2serve.quantmath.QuantSpec;
+import dev.blip2serve.quantmath.SmoothQuant;
 import dev.blip2serve.quantize.emit.Int8PerTensorScheme;
 import dev.blip2serve.quantize.emit.Int8PerTokenScheme;
 import dev.blip2serve.quantize.emit.LinearScheme;
@@ -118,16 +118,6 @@ public record Recipe(Preset preset, double alpha, int groupSize, int bits, Scope
             case FAKE4_PER_TOKEN -> QuantSpec.perToken(4, true);
             case FAKE4_PER_GROUP -> QuantSpec.grouped(4, groupSize, true);
             default -> null;
-        };
-    }
-
-    /** The activation quantizer the searches simulate (int8 per token for w8a8), or null for weight-only. */
-    public QuantSpec searchActivationSpec() {
-        return switch (preset.activations()) {
-            case INT8_PER_TOKEN -> QuantSpec.perToken(8, true);
-            case INT8_PER_TENSOR -> QuantSpec.perTensor(8, false);
-            case FLOAT -> null;
-            default -> fakeActivationSpec();
         };
     }
 

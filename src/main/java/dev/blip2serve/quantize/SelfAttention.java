@@ -1,6 +1,6 @@
 package dev.blip2serve.quantize;
 
-import dev.blip2serve.quant.AttentionBlockLoss;
+import dev.blip2serve.quantmath.AttentionBlockLoss;
 
 /**
  * The self-attention behind a q/k/v group: where the queries, keys and values sit among the group's linears, the

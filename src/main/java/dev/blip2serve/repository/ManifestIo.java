@@ -1,5 +1,6 @@
 package dev.blip2serve.repository;
 
+import dev.blip2serve.json.ProjectJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -17,8 +17,7 @@ public final class ManifestIo {
 
     private static final long MAX_MANIFEST_BYTES = 4L << 20;
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+    private static final JsonMapper JSON = ProjectJson.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
@@ -89,10 +88,5 @@ public final class ManifestIo {
             }
         }
         return problems;
-    }
-
-    /** The manifest as JSON text. */
-    public static String toJson(Manifest m) {
-        return JSON.writeValueAsString(m);
     }
 }

@@ -122,7 +122,7 @@ public final class OrtCausalLm implements CausalLm, AutoCloseable {
             }
             try (OrtSession.Result r = session.run(inputs(prefix, prefixLen, tokens, tokenLen, mask, rows,
                     new KvState(rows, 0, empty, empty, null, null), keep))) {
-                return Tensors.floats((OnnxTensor) r.get(OptDecoderGraph.LOGITS).orElseThrow());
+                return OrtOutputs.floats((OnnxTensor) r.get(OptDecoderGraph.LOGITS).orElseThrow());
             } finally {
                 for (OnnxTensor t : empty) {
                     t.close();

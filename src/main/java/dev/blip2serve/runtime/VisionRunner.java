@@ -32,7 +32,7 @@ public final class VisionRunner implements AutoCloseable {
              OrtSession.Result r = session.run(Map.of(VisionGraph.PIXEL_VALUES, in), names)) {
             Map<String, float[]> out = new java.util.HashMap<>();
             for (String n : names) {
-                out.put(n, Tensors.floats((OnnxTensor) r.get(n).orElseThrow()));
+                out.put(n, OrtOutputs.floats((OnnxTensor) r.get(n).orElseThrow()));
             }
             return out;
         }

@@ -18,7 +18,7 @@ class LayeringTest {
         "dev.blip2serve.checkpoint..",
         "dev.blip2serve.onnx..",
         "dev.blip2serve.blip2..",
-        "dev.blip2serve.quant..",
+        "dev.blip2serve.quantmath..",
         "dev.blip2serve.generation..",
         "dev.blip2serve.image..",
         "dev.blip2serve.eval.metrics..",

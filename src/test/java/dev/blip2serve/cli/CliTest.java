@@ -1,11 +1,11 @@
 package dev.blip2serve.cli;
 
+import static dev.blip2serve.cli.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blip2serve.testing.Fixtures;
+import dev.blip2serve.testing.JsonKeys;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,25 +19,15 @@ import tools.jackson.databind.json.JsonMapper;
 /** The CLI as a user runs it: exit codes, one-line errors, the JSON it prints. */
 class CliTest {
 
-    record Run(int exit, String out, String err) {
-    }
-
     @TempDir
     static Path tmp;
 
     static Path repo;
 
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @BeforeAll
     static void convertTiny() {
         repo = tmp.resolve("repo");
-        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny");
+        CliRun r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("fp32:").contains("fp16:");
     }
@@ -52,6 +42,7 @@ class CliTest {
             assertThat(dir.resolve("tokenizer.json")).exists();
         }
         JsonNode m = JsonMapper.builder().build().readTree(repo.resolve("tiny/fp16/manifest.json").toFile());
+        assertThat(JsonKeys.camelCase(m)).as("camelCase keys").isEmpty();
         assertThat(m.get("variant").asString()).isEqualTo("fp16");
         assertThat(m.get("source").get("sha256").asString()).hasSize(64);
         assertThat(m.get("files").size()).isGreaterThanOrEqualTo(4);
@@ -59,7 +50,7 @@ class CliTest {
 
     @Test
     void captionJsonGivesHfGreedyTokensForTheAstronaut() {
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "12", "--json",
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "12", "--json",
                 Fixtures.TINY.resolve("images/astronaut.png").toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode line = JsonMapper.builder().build().readTree(r.out().strip());
@@ -74,16 +65,17 @@ class CliTest {
 
     @Test
     void captionBeamsPrintsNBest() {
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "3", "--num-captions", "2",
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "3", "--num-captions", "2",
                 "--max-new-tokens", "5", "--json", Fixtures.TINY.resolve("images/coffee.png").toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode line = JsonMapper.builder().build().readTree(r.out().strip());
         assertThat(line.get("captions").size()).isEqualTo(2);
+        assertThat(JsonKeys.camelCase(line)).as("camelCase keys").isEmpty();
     }
 
     @Test
     void aMissingImageFailsAloneWithOneLine() {
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "3",
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--max-new-tokens", "3",
                 tmp.resolve("nope.png").toString(), Fixtures.TINY.resolve("images/rocket.png").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("nope.png");
@@ -93,7 +85,7 @@ class CliTest {
     @Test
     void notAnImageIsAOneLineError() throws IOException {
         Path junk = Files.writeString(tmp.resolve("junk.png"), "this is not a png");
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), junk.toString());
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), junk.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
@@ -101,14 +93,14 @@ class CliTest {
 
     @Test
     void aFolderThatIsNotAVariantIsAOneLineError() {
-        Run r = cli("caption", "--model", tmp.toString(), Fixtures.TINY.resolve("images/rocket.png").toString());
+        CliRun r = cli("caption", "--model", tmp.toString(), Fixtures.TINY.resolve("images/rocket.png").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("manifest.json");
     }
 
     @Test
     void badGenerationArgumentsAreOneLineErrors() {
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "0",
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--num-beams", "0",
                 Fixtures.TINY.resolve("images/rocket.png").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).contains("num_beams").doesNotContain("\tat ");
@@ -116,7 +108,7 @@ class CliTest {
 
     @Test
     void cudaWithoutTheGpuBuildIsAOneLineError() {
-        Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--cuda", "--cuda-memory-limit", "2GB",
+        CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), "--cuda", "--cuda-memory-limit", "2GB",
                 Fixtures.TINY.resolve("images/rocket.png").toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString()
@@ -127,7 +119,7 @@ class CliTest {
     void badRuntimeArgumentsAreOneLineErrors() {
         for (String[] bad : new String[][] {{"--cuda-memory-limit", "lots"}, {"--cuda-memory-limit", "-1GB"},
                 {"--cuda-device", "-1"}, {"--threads", "-2"}}) {
-            Run r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), bad[0], bad[1],
+            CliRun r = cli("caption", "--model", repo.resolve("tiny/fp32").toString(), bad[0], bad[1],
                     Fixtures.TINY.resolve("images/rocket.png").toString());
             assertThat(r.exit()).as(String.join(" ", bad)).isEqualTo(2);
             assertThat(r.err().strip().lines().findFirst()).as(String.join(" ", bad))
@@ -137,7 +129,7 @@ class CliTest {
 
     @Test
     void convertWritesAnFp16ComputeVariantThatCaptions() {
-        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny16",
+        CliRun r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", repo.toString(), "--name", "tiny16",
                 "--precision", "fp16-compute");
         assertThat(r.exit()).as(r.err()).isZero();
         Path dir = repo.resolve("tiny16/fp16-compute");
@@ -145,14 +137,14 @@ class CliTest {
         assertThat(m.get("precision").asString()).isEqualTo("fp16-compute");
         assertThat(m.get("method").get("parameters").get("compute").asString()).isEqualTo("fp16");
         assertThat(m.get("components").get("decoder").get("cuda").asString()).startsWith("fp16 compute");
-        Run c = cli("caption", "--model", dir.toString(), "--json", Fixtures.TINY.resolve("images/astronaut.png").toString());
+        CliRun c = cli("caption", "--model", dir.toString(), "--json", Fixtures.TINY.resolve("images/astronaut.png").toString());
         assertThat(c.exit()).as(c.err()).isZero();
         assertThat(c.out()).contains("\"token_ids\"");
     }
 
     @Test
     void anUnknownFloatPrecisionListsTheFloatVariants() {
-        Run r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r4").toString(), "--precision", "bf16");
+        CliRun r = cli("convert", "--checkpoint", Fixtures.TINY.toString(), "--repo", tmp.resolve("r4").toString(), "--precision", "bf16");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString()
                 .contains("fp32, fp16, fp16-compute").contains("'bf16'").contains("use quantize");
@@ -164,7 +156,7 @@ class CliTest {
         Path weights = ckpt.resolve("model.safetensors");
         byte[] all = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(all, all.length / 2));
-        Run r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r2").toString());
+        CliRun r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r2").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip().lines()).hasSize(1).first().asString().contains("model.safetensors");
     }
@@ -174,7 +166,7 @@ class CliTest {
         Path ckpt = copyTiny("t5");
         Path config = ckpt.resolve("config.json");
         Files.writeString(config, Files.readString(config).replace("\"model_type\": \"opt\"", "\"model_type\": \"t5\""));
-        Run r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r3").toString());
+        CliRun r = cli("convert", "--checkpoint", ckpt.toString(), "--repo", tmp.resolve("r3").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("language model 't5' is not supported");
     }
@@ -187,9 +179,9 @@ class CliTest {
     @Test
     void evalPrintsEveryMetric() {
         Path shapes = tmp.resolve("shapes-repo");
-        Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", shapes.toString(), "--precision", "fp32");
+        CliRun c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", shapes.toString(), "--precision", "fp32");
         assertThat(c.exit()).as(c.err()).isZero();
-        Run r = cli("eval", "--model", shapes.resolve("shapes-blip2/fp32").toString(), "--dataset", Fixtures.SHAPES_EVAL.toString(),
+        CliRun r = cli("eval", "--model", shapes.resolve("shapes-blip2/fp32").toString(), "--dataset", Fixtures.SHAPES_EVAL.toString(),
                 "--limit", "8", "--json", "--output", tmp.resolve("captions.json").toString(),
                 "--spice-cache", tmp.resolve("spice-cache.jsonl").toString());
         assertThat(r.exit()).as(r.err()).isZero();
@@ -200,13 +192,18 @@ class CliTest {
         }
         assertThat(report.get("items").asInt()).isEqualTo(8);
         assertThat(report.get("cider_d").asDouble()).isPositive();
-        assertThat(tmp.resolve("captions.json")).exists();
+        JsonNode captions = JsonMapper.builder().build().readTree(tmp.resolve("captions.json").toFile());
+        assertThat(captions.get("items").size()).isEqualTo(8);
+        assertThat(captions.get("items").get(0).get("caption_ms").isNumber()).isTrue();
+        assertThat(JsonKeys.camelCase(report)).as("camelCase keys").isEmpty();
+        assertThat(JsonKeys.camelCase(captions)).as("camelCase keys").isEmpty();
+        assertThat(List.copyOf(captions.propertyNames())).containsExactly("report", "items");
     }
 
     @Test
     void benchWritesMarkdownAndJsonWithRatios() throws IOException {
         Path prefix = tmp.resolve("bench/tiny");
-        Run r = cli("bench", "--model", repo.resolve("tiny/fp32").toString(), "--model", repo.resolve("tiny/fp16").toString(),
+        CliRun r = cli("bench", "--model", repo.resolve("tiny/fp32").toString(), "--model", repo.resolve("tiny/fp16").toString(),
                 "--batch-sizes", "1,8", "--new-tokens", "3", "--warmup", "0", "--iterations", "1", "--bandwidth-mb", "16",
                 "--out", prefix.toString());
         assertThat(r.exit()).as(r.err()).isZero();
@@ -216,18 +213,21 @@ class CliTest {
         assertThat(json.get("ratios").has("fp32_batch8_over_batch1_captions_per_s")).isTrue();
         assertThat(Files.readString(tmp.resolve("bench/tiny.md"))).contains("| fp16 | 8 |").doesNotContain("Paired ratios");
         assertThat(json.get("paired_ratios").size()).isZero();
+        assertThat(json.get("variants").get(0).get("batches").get(0).get("latency_p50_ms").isNumber()).isTrue();
+        assertThat(JsonKeys.camelCase(json)).as("camelCase keys").isEmpty();
     }
 
     @Test
     void interleavedBenchPairsEveryRoundAgainstTheFirstVariant() throws IOException {
         Path prefix = tmp.resolve("bench/interleaved");
-        Run r = cli("bench", "--interleave", "--model", repo.resolve("tiny/fp32").toString(), "--model",
+        CliRun r = cli("bench", "--interleave", "--model", repo.resolve("tiny/fp32").toString(), "--model",
                 repo.resolve("tiny/fp16").toString(), "--batch-sizes", "1,2", "--new-tokens", "3", "--warmup", "0",
                 "--iterations", "3", "--bandwidth-mb", "16", "--out", prefix.toString());
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode json = JsonMapper.builder().build().readTree(Files.readString(tmp.resolve("bench/interleaved.json")));
         assertThat(json.get("variants").size()).isEqualTo(2);
         assertThat(json.get("variants").get(1).get("batches").get(1).get("iterations").asInt()).isEqualTo(3);
+        assertThat(JsonKeys.camelCase(json)).as("camelCase keys").isEmpty();
         JsonNode paired = json.get("paired_ratios");
         assertThat(paired.size()).isEqualTo(4);   // fp16 against fp32: two batch sizes, two measures
         for (JsonNode p : paired) {

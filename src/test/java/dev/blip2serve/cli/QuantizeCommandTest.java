@@ -1,11 +1,11 @@
 package dev.blip2serve.cli;
 
+import static dev.blip2serve.cli.CliRun.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blip2serve.quantize.Preset;
 import dev.blip2serve.testing.Fixtures;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.blip2serve.testing.JsonKeys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,23 +23,15 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class QuantizeCommandTest {
 
-    record Run(int exit, String out, String err) {
-    }
-
     @TempDir
     static Path tmp;
 
     static final String CALIB = Fixtures.SHAPES_CALIB.toString();
 
-    static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     static JsonNode manifest(Path variant) {
-        return JsonMapper.builder().build().readTree(variant.resolve("manifest.json").toFile());
+        JsonNode m = JsonMapper.builder().build().readTree(variant.resolve("manifest.json").toFile());
+        assertThat(JsonKeys.camelCase(m)).as("camelCase keys in " + variant).isEmpty();
+        return m;
     }
 
     static List<String> quantizeTiny(Preset p, String... extra) {
@@ -56,7 +48,7 @@ class QuantizeCommandTest {
     }
 
     static void assertCaptions(Path variant, Path image) {
-        Run c = cli("caption", "--model", variant.toString(), "--max-new-tokens", "6", "--json", image.toString());
+        CliRun c = cli("caption", "--model", variant.toString(), "--max-new-tokens", "6", "--json", image.toString());
         assertThat(c.exit()).as(c.err()).isZero();
         JsonNode line = JsonMapper.builder().build().readTree(c.out().strip());
         assertThat(line.get("caption").isString()).isTrue();
@@ -66,7 +58,7 @@ class QuantizeCommandTest {
     @ParameterizedTest
     @EnumSource(Preset.class)
     void everyPresetBuildsOnTinyAndCaptions(Preset p) {
-        Run r = cli(quantizeTiny(p).toArray(String[]::new));
+        CliRun r = cli(quantizeTiny(p).toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains(p.label() + ":");
         Path variant = tmp.resolve("repo/tiny").resolve(p.label());
@@ -89,7 +81,7 @@ class QuantizeCommandTest {
     @Test
     void scopeAllQuantizesTheImageSideToo() {
         for (Preset p : List.of(Preset.W4A16, Preset.W8A8, Preset.W4A4_GAWARE)) {
-            Run r = cli(quantizeTiny(p, "--scope", "all").toArray(String[]::new));
+            CliRun r = cli(quantizeTiny(p, "--scope", "all").toArray(String[]::new));
             assertThat(r.exit()).as(r.err()).isZero();
             Path variant = tmp.resolve("repo/tiny").resolve(p.label() + "-all");
             JsonNode m = manifest(variant);
@@ -103,7 +95,7 @@ class QuantizeCommandTest {
     @Test
     void weightOnlyPresetsComputeInFp16ForCuda() {
         for (Preset p : List.of(Preset.W4A16_RTN, Preset.W4A16)) {
-            Run r = cli(quantizeTiny(p, "--float-weights", "fp16-compute", "--scope", "all", "--name", p.label() + "-f16")
+            CliRun r = cli(quantizeTiny(p, "--float-weights", "fp16-compute", "--scope", "all", "--name", p.label() + "-f16")
                     .toArray(String[]::new));
             assertThat(r.exit()).as(r.err()).isZero();
             Path variant = tmp.resolve("repo/tiny").resolve(p.label() + "-f16");
@@ -113,7 +105,7 @@ class QuantizeCommandTest {
             assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("fp16 activations)");
             assertCaptions(variant, Fixtures.TINY.resolve("images/astronaut.png"));
         }
-        Run level4 = cli(quantizeTiny(Preset.W4A16_RTN, "--float-weights", "fp16-compute", "--cpu-accuracy-level", "4",
+        CliRun level4 = cli(quantizeTiny(Preset.W4A16_RTN, "--float-weights", "fp16-compute", "--cpu-accuracy-level", "4",
                 "--name", "w4a16-rtn-f16-l4").toArray(String[]::new));
         assertThat(level4.exit()).as(level4.err()).isZero();
         assertThat(manifest(tmp.resolve("repo/tiny/w4a16-rtn-f16-l4")).get("components").get("decoder").get("cpu").asString())
@@ -129,7 +121,7 @@ class QuantizeCommandTest {
     @Test
     void an8BitLmHeadCaptionsAndIsPerRowWhere128DoesNotDivideD() {
         // tiny-blip2's OPT is 64 wide: one scale per row of the 8-bit head
-        Run r = cli(quantizeTiny(Preset.W4A16_RTN, "--cpu-accuracy-level", "4", "--int8-lm-head", "--name", "head")
+        CliRun r = cli(quantizeTiny(Preset.W4A16_RTN, "--cpu-accuracy-level", "4", "--int8-lm-head", "--name", "head")
                 .toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         Path variant = tmp.resolve("repo/tiny/head");
@@ -142,7 +134,7 @@ class QuantizeCommandTest {
 
     @Test
     void theManifestSaysWhetherWeightsWereClipped() {
-        Run r = cli(quantizeTiny(Preset.W4A16, "--no-clip", "--name", "w4a16-nc").toArray(String[]::new));
+        CliRun r = cli(quantizeTiny(Preset.W4A16, "--no-clip", "--name", "w4a16-nc").toArray(String[]::new));
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode m = manifest(tmp.resolve("repo/tiny/w4a16-nc"));
         assertThat(m.get("components").get("decoder").get("cpu").asString()).contains("no clipping").doesNotContain("clipped");
@@ -152,9 +144,9 @@ class QuantizeCommandTest {
     @Test
     void shapesWithTheDefaultGroupOf128StaysCloseToFp32() {
         Path repo = tmp.resolve("shapes");
-        Run c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--precision", "fp32");
+        CliRun c = cli("convert", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--precision", "fp32");
         assertThat(c.exit()).as(c.err()).isZero();
-        Run q = cli("quantize", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--preset", "w4a16",
+        CliRun q = cli("quantize", "--checkpoint", Fixtures.SHAPES.toString(), "--repo", repo.toString(), "--preset", "w4a16",
                 "--calibration", CALIB, "--calibration-limit", "32");
         assertThat(q.exit()).as(q.err()).isZero();
         JsonNode m = manifest(repo.resolve("shapes-blip2/w4a16"));
@@ -172,7 +164,7 @@ class QuantizeCommandTest {
         double[] cider = new double[2];
         String[] variants = {"fp32", "w4a16"};
         for (int i = 0; i < 2; i++) {
-            Run e = cli("eval", "--model", repo.resolve("shapes-blip2").resolve(variants[i]).toString(), "--dataset",
+            CliRun e = cli("eval", "--model", repo.resolve("shapes-blip2").resolve(variants[i]).toString(), "--dataset",
                     Fixtures.SHAPES_EVAL.toString(), "--limit", "20", "--json");
             assertThat(e.exit()).as(e.err()).isZero();
             cider[i] = JsonMapper.builder().build().readTree(e.out()).get("cider_d").asDouble();
@@ -184,7 +176,7 @@ class QuantizeCommandTest {
     @Test
     void reproduceWritesThePapersTablesAndTheAcceptanceChecks() throws Exception {
         Path out = tmp.resolve("results");
-        Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+        CliRun r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--calibration-limit", "4",
                 "--fidelity-items", "2", "--variants", "w8a8,w4a4-g128,w4a4-gaware");
         assertThat(r.exit()).as(r.err()).isZero();
@@ -197,6 +189,7 @@ class QuantizeCommandTest {
                 "blip2-serve quantize --checkpoint " + Fixtures.SHAPES + " --repo " + out.resolve("repo")
                         + " --model-name shapes-blip2 --preset w4a4-gaware --calibration " + CALIB + " --calibration-limit 4");
         JsonNode json = JsonMapper.builder().build().readTree(out.resolve("shapes-blip2.json").toFile());
+        assertThat(JsonKeys.camelCase(json)).as("camelCase keys").isEmpty();
         assertThat(json.get("rows").size()).isEqualTo(4);
         JsonNode fp32 = json.get("rows").get(0);
         assertThat(fp32.get("variant").asString()).isEqualTo("fp32");
@@ -210,7 +203,7 @@ class QuantizeCommandTest {
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--variants", "w9a9"), "unknown variant 'w9a9'");
     }
 
-    static void assertOneLineError(Run r, String... fragments) {
+    static void assertOneLineError(CliRun r, String... fragments) {
         assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
         assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).doesNotContain("\tat ").doesNotContain("Exception");
@@ -257,7 +250,7 @@ class QuantizeCommandTest {
     @Test
     void reproduceWithCalibrationDrawsCountsEachCheckOverTheDrawsAndPrintsCommandsThatRebuildThem() throws Exception {
         Path out = tmp.resolve("draws");
-        Run r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
+        CliRun r = cli("reproduce", "--checkpoint", Fixtures.SHAPES.toString(), "--calibration", CALIB, "--dataset",
                 Fixtures.SHAPES_EVAL.toString(), "--out", out.toString(), "--limit", "4", "--fidelity-items", "2",
                 "--no-spice", "--variants", "w4a4-g128,w4a4-gaware", "--calibration-draws", "2", "--draw-size", "3");
         assertThat(r.exit()).as(r.err()).isZero();
@@ -292,7 +285,7 @@ class QuantizeCommandTest {
                 "--calibration-limit 3 --calibration-seed 2");
         List<String> args = new ArrayList<>(List.of(build.substring("blip2-serve ".length()).split(" ")));
         args.set(args.indexOf("--repo") + 1, tmp.resolve("rebuilt").toString());
-        Run again = cli(args.toArray(String[]::new));
+        CliRun again = cli(args.toArray(String[]::new));
         assertThat(again.exit()).as(again.err()).isZero();
         JsonNode m = manifest(tmp.resolve("rebuilt/shapes-blip2-draw2/w4a4-gaware"));
         assertThat(m.get("calibration").get("sha256").asString()).isEqualTo(gaware.get("calibration").get("sha256").asString());

@@ -14,7 +14,7 @@ import dev.blip2serve.serve.LoopbackService;
 import dev.blip2serve.serve.ServeApplication;
 import dev.blip2serve.serve.model.EmbeddedCheckpoint;
 import dev.blip2serve.serve.model.NvmlSource;
-import dev.blip2serve.serve.model.ProcessMemory;
+import dev.blip2serve.bench.ProcessMemory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

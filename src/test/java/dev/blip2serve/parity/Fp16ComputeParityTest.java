@@ -19,7 +19,7 @@ import dev.blip2serve.quantize.QuantizePipeline;
 import dev.blip2serve.quantize.Recipe;
 import dev.blip2serve.quantize.Scope;
 import dev.blip2serve.quantize.calibration.CalibrationSet;
-import dev.blip2serve.quantize.reproduce.Fidelity;
+import dev.blip2serve.reproduce.Fidelity;
 import dev.blip2serve.runtime.OrtCausalLm;
 import dev.blip2serve.runtime.OrtOptions;
 import dev.blip2serve.runtime.VisionRunner;

@@ -6,6 +6,6 @@
  * set and scored by {@link dev.blip2serve.eval.metrics.CiderD}, {@link dev.blip2serve.eval.metrics.Bleu},
  * {@link dev.blip2serve.eval.metrics.RougeL} and {@link dev.blip2serve.eval.metrics.ExactMatch};
  * {@link dev.blip2serve.eval.metrics.QaAccuracy} scores short answers.
- * {@link dev.blip2serve.eval.metrics.CaptionMetrics} runs them all. Everything here depends on the JDK only.
+ * {@link dev.blip2serve.eval.metrics.CaptionScoring} runs them all. Everything here depends on the JDK only.
  */
 package dev.blip2serve.eval.metrics;

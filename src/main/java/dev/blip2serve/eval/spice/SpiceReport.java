@@ -52,11 +52,4 @@ public record SpiceReport(Map<String, SpiceScore> items, Map<String, Map<String,
     public double meanRecall() {
         return items.values().stream().mapToDouble(SpiceScore::recall).average().orElse(0.0);
     }
-
-    /** F as a {@link Score} (corpus = mean F), beside CIDEr-D and the others. */
-    public Score asScore() {
-        Map<String, Double> f = new LinkedHashMap<>();
-        items.forEach((id, s) -> f.put(id, s.f()));
-        return new Score(spice(), f);
-    }
 }

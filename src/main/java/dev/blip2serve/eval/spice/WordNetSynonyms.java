@@ -49,10 +49,6 @@ public final class WordNetSynonyms implements Synonyms {
         return new WordNetSynonyms(true);
     }
 
-    public boolean usesHypernyms() {
-        return hypernyms;
-    }
-
     private static Dictionary dictionary() {
         Dictionary d = dictionary;
         if (d == null) {

@@ -1,6 +1,6 @@
 package dev.blip2serve.quantize.calibration;
 
-import dev.blip2serve.quant.FloatMatrix;
+import dev.blip2serve.quantmath.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.blip2serve.quantize.emit;
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Ops;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.QuantSpec;
+import dev.blip2serve.quantmath.QuantSpec;
 
 /**
  * W8A8 with real int8 compute: int8 symmetric per-output-channel weights, dynamic symmetric per-token int8

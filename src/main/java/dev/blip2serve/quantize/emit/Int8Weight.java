@@ -3,9 +3,9 @@ package dev.blip2serve.quantize.emit;
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Tensors;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.MatMulIntegerWeight;
-import dev.blip2serve.quant.QuantSpec;
-import dev.blip2serve.quant.WeightQuantizer;
+import dev.blip2serve.quantmath.MatMulIntegerWeight;
+import dev.blip2serve.quantmath.QuantSpec;
+import dev.blip2serve.quantmath.WeightQuantizer;
 
 /**
  * A linear's int8 weight as the two initializers {@code MatMulInteger} needs: codes {@code [K, N]} and scales

@@ -4,11 +4,11 @@ import dev.blip2serve.blip2.ComputePrecision;
 import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.Tensors;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.MatMulNBitsPacking;
-import dev.blip2serve.quant.MatMulNBitsWeight;
-import dev.blip2serve.quant.QuantSpec;
-import dev.blip2serve.quant.QuantizedWeight;
-import dev.blip2serve.quant.WeightQuantizer;
+import dev.blip2serve.quantmath.MatMulNBitsPacking;
+import dev.blip2serve.quantmath.MatMulNBitsWeight;
+import dev.blip2serve.quantmath.QuantSpec;
+import dev.blip2serve.quantmath.QuantizedWeight;
+import dev.blip2serve.quantmath.WeightQuantizer;
 
 /**
  * Real low-bit weights in {@code com.microsoft::MatMulNBits} (3-bit codes in the 4-bit container), optionally

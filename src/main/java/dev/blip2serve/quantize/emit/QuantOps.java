@@ -4,7 +4,7 @@ import dev.blip2serve.onnx.ElementType;
 import dev.blip2serve.onnx.GraphBuilder;
 import dev.blip2serve.onnx.Ops;
 import dev.blip2serve.onnx.Value;
-import dev.blip2serve.quant.QuantSpec;
+import dev.blip2serve.quantmath.QuantSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

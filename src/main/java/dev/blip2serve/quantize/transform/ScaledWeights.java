@@ -1,7 +1,8 @@
 package dev.blip2serve.quantize.transform;
 
 import dev.blip2serve.blip2.WeightSource;
-import dev.blip2serve.quant.AwqClipSearch;
+import dev.blip2serve.quantmath.AwqClipSearch;
+import dev.blip2serve.quantmath.SmoothQuant;
 import dev.blip2serve.quantize.InputGroup;
 import dev.blip2serve.quantize.LinearTopology;
 import java.util.HashMap;
@@ -77,11 +78,7 @@ public final class ScaledWeights implements WeightSource {
         if (s == null || !g.explicit()) {
             return null;
         }
-        float[] inv = new float[s.length];
-        for (int j = 0; j < s.length; j++) {
-            inv[j] = 1f / s[j];
-        }
-        return inv;
+        return SmoothQuant.reciprocal(s);
     }
 
     @Override
@@ -105,7 +102,7 @@ public final class ScaledWeights implements WeightSource {
         String part = name.substring(dot + 1);
         InputGroup ln = foldedLayerNorms.get(owner);
         if (ln != null && (part.equals("weight") || part.equals("bias"))) {
-            divide(data, 0, scales.get(ln.id()), 1);
+            SmoothQuant.divideRows(data, 0, 1, scales.get(ln.id()));
             return data;
         }
         InputGroup own = topology.groupOf(owner);
@@ -118,11 +115,11 @@ public final class ScaledWeights implements WeightSource {
         if (part.equals("weight")) {
             float[] s = scales.get(own.id());
             if (s != null) {
-                multiplyColumns(data, n, k, s);
+                SmoothQuant.scaleWeightColumns(data, n, k, s);
             }
             if (next != null) {
                 int offset = ((InputGroup.IntoPrecedingLinear) next.fold()).rowOffset();
-                divide(data, offset * k, scales.get(next.id()), k);
+                SmoothQuant.divideRows(data, offset, k, scales.get(next.id()));
             }
             Clip c = clips.get(owner);
             if (c != null) {
@@ -130,28 +127,8 @@ public final class ScaledWeights implements WeightSource {
             }
         } else if (part.equals("bias") && next != null) {
             int offset = ((InputGroup.IntoPrecedingLinear) next.fold()).rowOffset();
-            divide(data, offset, scales.get(next.id()), 1);
+            SmoothQuant.divideRows(data, offset, 1, scales.get(next.id()));
         }
         return data;
-    }
-
-    /** {@code w[:, j] *= s[j]} for {@code w [n, k]}. */
-    static void multiplyColumns(float[] w, int n, int k, float[] s) {
-        for (int r = 0; r < n; r++) {
-            int off = r * k;
-            for (int j = 0; j < k; j++) {
-                w[off + j] *= s[j];
-            }
-        }
-    }
-
-    /** Divides {@code s.length} consecutive runs of {@code stride} values starting at {@code from}: run j by {@code s[j]}. */
-    static void divide(float[] a, int from, float[] s, int stride) {
-        for (int j = 0; j < s.length; j++) {
-            int off = from + j * stride;
-            for (int i = 0; i < stride; i++) {
-                a[off + i] /= s[j];
-            }
-        }
     }
 }

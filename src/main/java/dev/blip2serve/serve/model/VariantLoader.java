@@ -1,5 +1,6 @@
 package dev.blip2serve.serve.model;
 
+import dev.blip2serve.bench.ProcessMemory;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.repository.ManifestIo;
 import dev.blip2serve.repository.RepositoryException;

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 class FixtureAcceptanceTest {
 
     private static EvalFixture fixture;
-    private static CaptionMetricsReport report;
+    private static CaptionScores report;
 
     @BeforeAll
     static void score() {
         fixture = EvalFixture.load();
-        report = CaptionMetrics.compute(fixture.references(), fixture.greedyCaptions(), fixture.answers(),
+        report = CaptionScoring.compute(fixture.references(), fixture.greedyCaptions(), fixture.answers(),
                 fixture.greedyAnswers());
         System.out.printf("shapes-blip2 eval: CIDEr-D %.9f BLEU-1 %.9f BLEU-2 %.9f BLEU-3 %.9f BLEU-4 %.9f"
                         + " ROUGE-L %.9f exact %.9f QA %.9f%n",

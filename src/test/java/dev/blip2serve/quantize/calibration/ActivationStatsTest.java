@@ -3,7 +3,7 @@ package dev.blip2serve.quantize.calibration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.blip2serve.quant.FloatMatrix;
+import dev.blip2serve.quantmath.FloatMatrix;
 import org.junit.jupiter.api.Test;
 
 /** Streaming statistics: exact max and mean, a bounded sample spread over the items, in order. */
