@@ -2,14 +2,11 @@ package dev.blip2serve.cli;
 
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.generation.GenerationParams;
-import java.util.Arrays;
+import dev.blip2serve.generation.GenerationRequest;
 import picocli.CommandLine.Option;
 
 /** Generation options shared by {@code caption} and {@code eval}. */
 final class GenerationOptions {
-
-    /** OPT's "\n" token; LAVIS stops BLIP-2 OPT captions there. */
-    static final int NEWLINE_TOKEN = 50118;
 
     @Option(names = "--num-beams", defaultValue = "1", description = "beam width; 1 = greedy (default: ${DEFAULT-VALUE})")
     int numBeams;
@@ -30,13 +27,7 @@ final class GenerationOptions {
     boolean stopAtNewline;
 
     GenerationParams params(Blip2Model model, int maxNewTokens) {
-        var g = model.generationConfig();
-        int[] eos = g.eosTokenIds();
-        if (stopAtNewline) {
-            eos = Arrays.copyOf(eos, eos.length + 1);
-            eos[eos.length - 1] = NEWLINE_TOKEN;
-        }
-        return new GenerationParams(maxNewTokens, minNewTokens, numBeams, numCaptions,
-                lengthPenalty != null ? lengthPenalty : g.lengthPenalty(), repetitionPenalty, eos, g.padTokenId());
+        return model.generationParams(new GenerationRequest(maxNewTokens, minNewTokens, numBeams, numCaptions,
+                lengthPenalty, repetitionPenalty, stopAtNewline));
     }
 }

@@ -6,6 +6,7 @@ import dev.blip2serve.checkpoint.GenerationConfig;
 import dev.blip2serve.convert.VariantFiles;
 import dev.blip2serve.generation.Caption;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.generation.GenerationResult;
 import dev.blip2serve.generation.Generator;
 import dev.blip2serve.generation.TokenListener;
@@ -98,6 +99,11 @@ public final class Blip2Model implements AutoCloseable {
 
     public GenerationConfig generationConfig() {
         return generation;
+    }
+
+    /** The generation {@code request} asks for on this checkpoint (its EOS, pad and default length penalty). */
+    public GenerationParams generationParams(GenerationRequest request) {
+        return request.resolve(generation.eosTokenIds(), generation.padTokenId(), generation.lengthPenalty());
     }
 
     public ImagePreprocessor preprocessor() {

@@ -151,13 +151,9 @@ class FaultsTest extends ReliabilityService {
         }
 
         @Override
-        public int[] eosTokenIds() {
-            return real.eosTokenIds();
-        }
-
-        @Override
-        public int padTokenId() {
-            return real.padTokenId();
+        public dev.blip2serve.generation.GenerationParams generationParams(
+                dev.blip2serve.generation.GenerationRequest request) {
+            return real.generationParams(request);
         }
 
         @Override

@@ -4,6 +4,7 @@ import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.engine.CaptionText;
 import dev.blip2serve.engine.ImageCaptions;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
@@ -78,13 +79,8 @@ public final class FakeCaptionModel implements CaptionModel {
     }
 
     @Override
-    public int[] eosTokenIds() {
-        return new int[] {2};
-    }
-
-    @Override
-    public int padTokenId() {
-        return 1;
+    public GenerationParams generationParams(GenerationRequest request) {
+        return request.resolve(new int[] {2}, 1, 1.0);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.blip2serve.serve;
 
+import dev.blip2serve.convert.Blip2Converter;
+import dev.blip2serve.convert.FloatVariant;
+import dev.blip2serve.testing.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
@@ -7,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -30,10 +34,27 @@ public abstract class RealServiceTest extends LoopbackService {
 
     static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");
 
-    /** One repository for the shared context, next to a model whose only variant has a broken manifest. */
+    /** A model whose generation config sets a beam length penalty other than Hugging Face's 1.0. */
+    static final String LENGTH_PENALTY_MODEL = "shapes-length-penalty-0";
+
+    /**
+     * One repository for the shared context: a model whose only variant has a broken manifest, and
+     * {@link #LENGTH_PENALTY_MODEL}, the bundled checkpoint converted with {@code "length_penalty": 0.0}.
+     */
     static final Path REPOSITORY = temporaryFolder("blip2-serve-it-", repo -> {
         Path broken = Files.createDirectories(repo.resolve("broken-model/fp32"));
         Files.writeString(broken.resolve("manifest.json"), "{ not json");
+        Path checkpoint = Files.createDirectories(repo.resolveSibling(repo.getFileName() + "-checkpoint"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(checkpoint)));
+        try (Stream<Path> files = Files.list(Fixtures.SHAPES)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, checkpoint.resolve(f.getFileName()));
+            }
+        }
+        Path generation = checkpoint.resolve("generation_config.json");
+        Files.writeString(generation, Files.readString(generation).replaceFirst("\\{", "{\n  \"length_penalty\": 0.0,"));
+        Blip2Converter.convert(Blip2Converter.Request.of(checkpoint, repo, LENGTH_PENALTY_MODEL, FloatVariant.FP32),
+                (step, done, total) -> { });
     });
 
     @DynamicPropertySource

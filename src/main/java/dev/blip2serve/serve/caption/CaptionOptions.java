@@ -1,5 +1,6 @@
 package dev.blip2serve.serve.caption;
 
+import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.web.ApiException;
 import java.util.List;
@@ -61,6 +62,11 @@ public record CaptionOptions(String model, String precision, String prompt, int 
         int maxDeadline = (int) Math.min(Integer.MAX_VALUE, properties.batching().deadline().toMillis());
         int deadline = integer(source, "deadline_ms", maxDeadline, 1, maxDeadline);
         return new CaptionOptions(model, precision, prompt, maxNew, minNew, beams, captions, penalty, deadline);
+    }
+
+    /** What these options ask of the generator; the length penalty is the checkpoint's, as on the CLI. */
+    public GenerationRequest generationRequest() {
+        return new GenerationRequest(maxNewTokens, minNewTokens, numBeams, numCaptions, null, repetitionPenalty, false);
     }
 
     private static String name(Function<String, String> source, String param, String fallback) {

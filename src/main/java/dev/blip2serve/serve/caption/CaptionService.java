@@ -215,9 +215,7 @@ public class CaptionService {
             DecodedImage decoded = image.get();
             float[] pixels = withImageWork(() -> model.preprocess(decoded));
             long preprocess = System.nanoTime() - t0;
-            GenerationParams params = new GenerationParams(options.maxNewTokens(), options.minNewTokens(),
-                    options.numBeams(), options.numCaptions(), 1.0, options.repetitionPenalty(), model.eosTokenIds(),
-                    model.padTokenId());
+            GenerationParams params = model.generationParams(options.generationRequest());
             long submitted = System.nanoTime();
             BatchJob job = scheduler.submit(ticket, pixels, options.prompt(), params, deadline, tokens);
             return new Submitted(variant, model, job, meta(decoded), start, preprocess, submitted);

@@ -2,6 +2,7 @@ package dev.blip2serve.serve.model;
 
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
@@ -27,11 +28,11 @@ public interface CaptionModel extends AutoCloseable {
     /** Longest sequence (queries + prompt + new tokens) the decoder has positions for. */
     int maxPositions();
 
-    /** Tokens that end a caption. */
-    int[] eosTokenIds();
-
-    /** Fed to finished rows. */
-    int padTokenId();
+    /**
+     * The generation {@code request} asks for on this variant's checkpoint (its end and pad tokens, its default beam
+     * length penalty): the same resolution the CLI uses, so both generate alike.
+     */
+    GenerationParams generationParams(GenerationRequest request);
 
     /**
      * Captions preprocessed images with their prompts ("" for a plain caption), one prompt per image, all with

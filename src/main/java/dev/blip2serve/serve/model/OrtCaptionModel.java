@@ -3,6 +3,7 @@ package dev.blip2serve.serve.model;
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.engine.CaptionBatch;
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
@@ -57,13 +58,8 @@ public final class OrtCaptionModel implements CaptionModel {
     }
 
     @Override
-    public int[] eosTokenIds() {
-        return model.generationConfig().eosTokenIds().clone();
-    }
-
-    @Override
-    public int padTokenId() {
-        return model.generationConfig().padTokenId();
+    public GenerationParams generationParams(GenerationRequest request) {
+        return model.generationParams(request);
     }
 
     @Override
