@@ -6,7 +6,8 @@
  *       background loader with verification and warm-up, the bundled shapes-blip2 bootstrap, readiness
  *       ({@code defaultVariant} health), {@code GET /v1/models}, graceful drain at shutdown.</li>
  *   <li>{@code batch}: each variant's bounded queue and micro-batcher (429 + Retry-After when full, batches of
- *       requests with equal generation parameters, per-request deadlines, drain on shutdown).</li>
+ *       requests with equal generation parameters, per-request deadlines, drain on shutdown); it knows no HTTP, its
+ *       refusals are domain outcomes that {@code web} maps onto problems.</li>
  *   <li>{@code caption}: {@code POST /v1/captions}, {@code /v1/captions:compare} and {@code /v1/captions:stream}
  *       (Server-Sent Events) in three input forms (multipart, raw {@code image/*}, JSON with base64 or a data URL),
  *       parameter validation, meters.</li>

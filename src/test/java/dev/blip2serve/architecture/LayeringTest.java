@@ -82,6 +82,19 @@ class LayeringTest {
     @ArchTest
     static final ArchRule nothingOutsideServeUsesServe = onlyServeUsesServe(LAUNCHER);
 
+    /** The batch scheduler says why it refused (a domain outcome); only the web layer turns that into HTTP. */
+    @ArchTest
+    static final ArchRule schedulerKnowsNoHttp = noClasses().that().resideInAPackage("dev.blip2serve.serve.batch..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.blip2serve.serve.web..", "org.springframework.http..")
+            .because("the scheduler returns domain outcomes that the web layer maps onto problems");
+
+    /** The quantize pipeline builds variants; evaluating them (engine, reproduce, bench) sits above it. */
+    @ArchTest
+    static final ArchRule quantizeDoesNotEvaluate = noClasses().that().resideInAPackage("dev.blip2serve.quantize..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.blip2serve.engine..", "dev.blip2serve.reproduce..",
+                    "dev.blip2serve.bench..")
+            .because("reproduce evaluates variants on top of quantize, not inside it");
+
     @ArchTest
     static final ArchRule noCyclesBetweenTopLevelPackages = slices()
             .matching("dev.blip2serve.(*)..")

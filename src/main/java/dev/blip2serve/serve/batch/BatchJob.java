@@ -1,8 +1,6 @@
 package dev.blip2serve.serve.batch;
 
 import dev.blip2serve.generation.GenerationParams;
-import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -118,7 +116,7 @@ public final class BatchJob {
         result.completeExceptionally(t);
     }
 
-    /** Completes when the batch ran: the result, or the failure (an {@link ApiException} for 429/503 cases). */
+    /** Completes when the batch ran: the result, or the failure (a {@link BatchRefusal} where the queue refused). */
     public CompletableFuture<JobResult> result() {
         return result;
     }
@@ -141,7 +139,7 @@ public final class BatchJob {
     /**
      * Waits for the result until the deadline.
      *
-     * @throws ApiException 503 {@code deadline-exceeded} (the job is cancelled) or the problem the batch failed with
+     * @throws BatchRefusal {@code DEADLINE_EXCEEDED} (the job is cancelled), or what the batch failed with
      */
     public JobResult await() throws InterruptedException {
         try {
@@ -157,7 +155,7 @@ public final class BatchJob {
             if (cause instanceof Error err) {
                 throw err;
             }
-            throw new ApiException(ProblemType.INTERNAL_ERROR, "captioning failed");
+            throw new IllegalStateException("captioning failed", cause);
         }
     }
 }

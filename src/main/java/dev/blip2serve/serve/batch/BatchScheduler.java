@@ -7,8 +7,6 @@ import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.model.CaptionModel;
 import dev.blip2serve.serve.model.VariantKey;
-import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
 import io.micrometer.core.instrument.DistributionSummary;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -94,16 +92,15 @@ public final class BatchScheduler {
     /**
      * Takes a place at once or refuses.
      *
-     * @throws ApiException 429 with {@code Retry-After} when the variant is full; 503 when it is shutting down
+     * @throws BatchRefusal {@code BUSY} when the variant is full; {@code SHUTTING_DOWN}
      */
     public Ticket admit() {
         if (isClosed()) {
             throw shuttingDown();
         }
         if (!capacity.tryAcquire()) {
-            throw new ApiException(ProblemType.TOO_MANY_REQUESTS, key + " is busy: " + settings.capacity()
-                    + " requests are queued or running; retry later")
-                    .with("capacity", settings.capacity()).retryAfter(settings.retryAfterSeconds());
+            throw new BatchRefusal(BatchRefusal.Reason.BUSY, key + " is busy: " + settings.capacity()
+                    + " requests are queued or running; retry later", settings.retryAfterSeconds(), settings.capacity());
         }
         return new Ticket();
     }
@@ -113,7 +110,7 @@ public final class BatchScheduler {
      *
      * @param deadlineNanos {@link System#nanoTime()} by which the request must be answered
      * @param tokens        hears each new token (greedy only), or null
-     * @throws ApiException 503 when the variant is shutting down (the ticket stays with the caller)
+     * @throws BatchRefusal {@code SHUTTING_DOWN} (the ticket stays with the caller)
      */
     public BatchJob submit(Ticket ticket, float[] pixels, String prompt, GenerationParams params, long deadlineNanos,
                            LongConsumer tokens) {
@@ -219,14 +216,16 @@ public final class BatchScheduler {
         return done;
     }
 
-    ApiException deadlineExceeded() {
-        return new ApiException(ProblemType.DEADLINE_EXCEEDED, key + " did not answer within the request's deadline")
-                .retryAfter(settings.retryAfterSeconds());
+    BatchRefusal deadlineExceeded() {
+        return refusal(BatchRefusal.Reason.DEADLINE_EXCEEDED, key + " did not answer within the request's deadline");
     }
 
-    private ApiException shuttingDown() {
-        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down")
-                .retryAfter(settings.retryAfterSeconds());
+    private BatchRefusal shuttingDown() {
+        return refusal(BatchRefusal.Reason.SHUTTING_DOWN, "the service is shutting down");
+    }
+
+    private BatchRefusal refusal(BatchRefusal.Reason reason, String detail) {
+        return new BatchRefusal(reason, detail, settings.retryAfterSeconds(), 0);
     }
 
     /** A cancelled job leaves the queue (if it is still there) and frees its place. */
@@ -346,7 +345,7 @@ public final class BatchScheduler {
             // every request of the batch gave up while it ran: they were answered already, the rest is moot
             failure = deadlineExceeded();
         }
-        if (failure != null && batch.size() > 1 && !(failure instanceof ApiException)) {
+        if (failure != null && batch.size() > 1 && !(failure instanceof BatchRefusal)) {
             // One bad request must not fail the others: retry in halves until the failing ones are alone.
             LOG.warn("{}: a batch of {} failed ({}); retrying it in halves", key, batch.size(), failure.toString());
             List<BatchJob> live = new ArrayList<>();
@@ -363,7 +362,7 @@ public final class BatchScheduler {
             run(live.subList(half, live.size()));
             return;
         }
-        if (failure != null && !(failure instanceof ApiException)) {
+        if (failure != null && !(failure instanceof BatchRefusal)) {
             LOG.error("{}: a request failed", key, failure);
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -377,8 +376,7 @@ public final class BatchScheduler {
     private CaptionBatch caption(List<BatchJob> batch) {
         CaptionModel m = model.get();
         if (m == null) {
-            throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, key + " is not loaded")
-                    .retryAfter(settings.retryAfterSeconds());
+            throw refusal(BatchRefusal.Reason.NOT_LOADED, key + " is not loaded");
         }
         List<float[]> pixels = new ArrayList<>(batch.size());
         List<String> prompts = new ArrayList<>(batch.size());

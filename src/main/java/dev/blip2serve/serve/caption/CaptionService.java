@@ -8,6 +8,7 @@ import dev.blip2serve.image.ImageDecoder;
 import dev.blip2serve.image.ImageException;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.batch.BatchJob;
+import dev.blip2serve.serve.batch.BatchRefusal;
 import dev.blip2serve.serve.batch.BatchScheduler;
 import dev.blip2serve.serve.batch.JobResult;
 import dev.blip2serve.serve.caption.CaptionMetrics.Outcome;
@@ -184,6 +185,8 @@ public class CaptionService {
                     cause = new ApiException(ProblemType.DEADLINE_EXCEEDED, variant.key()
                             + " did not answer within the request's deadline")
                             .retryAfter(properties.batching().retryAfterSeconds());
+                } else if (cause instanceof BatchRefusal refusal) {
+                    cause = ApiException.refused(refusal);
                 }
                 outcome = outcomeOf(cause);
                 logUnexpected(cause);
@@ -209,7 +212,12 @@ public class CaptionService {
         CaptionModel model = ready(variant);
         checkContext(model, options);
         BatchScheduler scheduler = variant.scheduler();
-        BatchScheduler.Ticket ticket = scheduler.admit();
+        BatchScheduler.Ticket ticket;
+        try {
+            ticket = scheduler.admit();
+        } catch (BatchRefusal r) {
+            throw ApiException.refused(r);
+        }
         try {
             long t0 = System.nanoTime();
             DecodedImage decoded = image.get();
@@ -219,6 +227,9 @@ public class CaptionService {
             long submitted = System.nanoTime();
             BatchJob job = scheduler.submit(ticket, pixels, options.prompt(), params, deadline, tokens);
             return new Submitted(variant, model, job, meta(decoded), start, preprocess, submitted);
+        } catch (BatchRefusal r) {
+            ticket.close();
+            throw ApiException.refused(r);
         } catch (RuntimeException | Error e) {
             ticket.close();
             throw e;
@@ -228,11 +239,12 @@ public class CaptionService {
     private JobResult await(BatchJob job) {
         try {
             return job.await();
+        } catch (BatchRefusal r) {
+            throw ApiException.refused(r);
         } catch (InterruptedException e) {
             job.cancel();
             Thread.currentThread().interrupt();
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down")
-                    .retryAfter(properties.batching().retryAfterSeconds());
+            throw ApiException.shuttingDown(properties.batching().retryAfterSeconds());
         }
     }
 
@@ -266,7 +278,7 @@ public class CaptionService {
             imageWork.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down");
+            throw ApiException.shuttingDown(properties.batching().retryAfterSeconds());
         }
         try {
             return work.get();

@@ -1,5 +1,6 @@
 package dev.blip2serve.serve.web;
 
+import dev.blip2serve.serve.batch.BatchRefusal;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,6 +29,22 @@ public class ApiException extends RuntimeException {
     public static ApiException tooLarge(String what, long limitBytes) {
         return new ApiException(ProblemType.PAYLOAD_TOO_LARGE, what + " is larger than the limit of " + limitBytes + " bytes")
                 .with("limit_bytes", limitBytes);
+    }
+
+    /** A 503 with {@code Retry-After}: the service drains for shutdown and takes nothing new. */
+    public static ApiException shuttingDown(int retryAfterSeconds) {
+        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down").retryAfter(retryAfterSeconds);
+    }
+
+    /** The problem for a variant queue's refusal: 429 when it is full, 503 otherwise; always with {@code Retry-After}. */
+    public static ApiException refused(BatchRefusal r) {
+        ApiException e = switch (r.reason()) {
+            case BUSY -> new ApiException(ProblemType.TOO_MANY_REQUESTS, r.getMessage()).with("capacity", r.capacity());
+            case SHUTTING_DOWN -> shuttingDown(r.retryAfterSeconds());
+            case DEADLINE_EXCEEDED -> new ApiException(ProblemType.DEADLINE_EXCEEDED, r.getMessage());
+            case NOT_LOADED -> new ApiException(ProblemType.VARIANT_UNAVAILABLE, r.getMessage());
+        };
+        return e.retryAfter(r.retryAfterSeconds());
     }
 
     /** Adds a member to the problem body. */

@@ -7,8 +7,6 @@ import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.serve.FakeCaptionModel;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.model.VariantKey;
-import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -67,11 +65,11 @@ class BatchSchedulerTest {
         }
     }
 
-    private static ApiException apiFailure(BatchJob job) throws InterruptedException {
+    private static BatchRefusal refusal(BatchJob job) throws InterruptedException {
         try {
             job.result().get(BOUND, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            return (ApiException) e.getCause();
+            return (BatchRefusal) e.getCause();
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("not completed");
         }
@@ -86,14 +84,15 @@ class BatchSchedulerTest {
             jobs.add(submit("q" + i));
         }
         assertThat(scheduler.admitted()).isEqualTo(6);
-        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(ApiException.class, e -> {
-            assertThat(e.type()).isEqualTo(ProblemType.TOO_MANY_REQUESTS);
+        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(BatchRefusal.class, e -> {
+            assertThat(e.reason()).isEqualTo(BatchRefusal.Reason.BUSY);
             assertThat(e.retryAfterSeconds()).isEqualTo(7);
+            assertThat(e.capacity()).isEqualTo(6);
         });
 
         scheduler.shutdown();
-        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(ApiException.class,
-                e -> assertThat(e.type()).isEqualTo(ProblemType.SERVICE_UNAVAILABLE));
+        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(BatchRefusal.class,
+                e -> assertThat(e.reason()).isEqualTo(BatchRefusal.Reason.SHUTTING_DOWN));
         model.release.countDown();
         assertThat(scheduler.awaitTermination(Duration.ofSeconds(BOUND))).isTrue();
 
@@ -115,7 +114,7 @@ class BatchSchedulerTest {
         BatchJob queued = submit("queued");
         scheduler.shutdown();
         assertThat(scheduler.awaitTermination(Duration.ZERO)).isFalse();
-        assertThat(apiFailure(queued).type()).isEqualTo(ProblemType.SERVICE_UNAVAILABLE);
+        assertThat(refusal(queued).reason()).isEqualTo(BatchRefusal.Reason.SHUTTING_DOWN);
         model.release.countDown();
         assertThat(held.result().get(BOUND, TimeUnit.SECONDS).captions()).isNotNull();
         assertThat(model.calls).extracting(c -> c.prompts()).containsExactly(List.of("held"));
@@ -129,7 +128,7 @@ class BatchSchedulerTest {
         assertThat(scheduler.admitted()).isEqualTo(3);
         cancelled.cancel();
         assertThat(scheduler.admitted()).isEqualTo(2);
-        assertThat(apiFailure(cancelled).type()).isEqualTo(ProblemType.DEADLINE_EXCEEDED);
+        assertThat(refusal(cancelled).reason()).isEqualTo(BatchRefusal.Reason.DEADLINE_EXCEEDED);
         model.release.countDown();
         assertThat(kept.result().get(BOUND, TimeUnit.SECONDS).batchSize()).isEqualTo(1);
         held.result().get(BOUND, TimeUnit.SECONDS);
@@ -182,7 +181,7 @@ class BatchSchedulerTest {
         model.entered = null;
         first.cancel(); // its deadline passed or its client left while the batch ran
         model.release.countDown();
-        assertThat(apiFailure(first).type()).isEqualTo(ProblemType.DEADLINE_EXCEEDED);
+        assertThat(refusal(first).reason()).isEqualTo(BatchRefusal.Reason.DEADLINE_EXCEEDED);
         waitFor(() -> scheduler.admitted() == 0 && scheduler.running() == 0);
         assertThat(model.calls).hasSize(1);
         // the worker goes on
@@ -213,7 +212,7 @@ class BatchSchedulerTest {
         try {
             BatchJob job = unloaded.submit(unloaded.admit(), new float[3], "", GenerationParams.greedy(3, new int[] {2}, 1),
                     System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND), null);
-            assertThat(apiFailure(job).type()).isEqualTo(ProblemType.VARIANT_UNAVAILABLE);
+            assertThat(refusal(job).reason()).isEqualTo(BatchRefusal.Reason.NOT_LOADED);
         } finally {
             unloaded.shutdown();
             unloaded.awaitTermination(Duration.ofSeconds(BOUND));

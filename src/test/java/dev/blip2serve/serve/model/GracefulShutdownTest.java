@@ -7,9 +7,8 @@ import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.serve.FakeCaptionModel;
 import dev.blip2serve.serve.TestProperties;
 import dev.blip2serve.serve.batch.BatchJob;
+import dev.blip2serve.serve.batch.BatchRefusal;
 import dev.blip2serve.serve.batch.BatchScheduler;
-import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,8 +52,8 @@ class GracefulShutdownTest {
             assertThat(System.nanoTime()).isLessThan(end);
             Thread.sleep(5);
         }
-        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(ApiException.class,
-                e -> assertThat(e.type()).isEqualTo(ProblemType.SERVICE_UNAVAILABLE));
+        assertThatThrownBy(scheduler::admit).isInstanceOfSatisfying(BatchRefusal.class,
+                e -> assertThat(e.reason()).isEqualTo(BatchRefusal.Reason.SHUTTING_DOWN));
         assertThat(model.closed).as("the model stays open while requests run").isFalse();
 
         model.release.countDown();
