@@ -6,9 +6,13 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.blip2serve.serve.caption.CaptionOptions;
+import dev.blip2serve.serve.web.ApiException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,6 +20,62 @@ import tools.jackson.databind.json.JsonMapper;
 class OpenApiAndPageTest extends FakeServiceTest {
 
     private final JsonMapper json = JsonMapper.builder().build();
+
+    @Autowired
+    ServeProperties properties;
+
+    @Test
+    void theDocumentedDefaultsAndBoundsAreWhatTheParserApplies() throws Exception {
+        JsonNode doc = json.readTree(mvc.perform(get("/v3/api-docs")).andReturn().getResponse().getContentAsString());
+        CaptionOptions defaults = CaptionOptions.parse(name -> null, properties);
+        for (JsonNode p : doc.path("paths").path("/v1/captions").path("post").path("parameters")) {
+            String name = p.path("name").asString();
+            JsonNode schema = p.path("schema");
+            if (schema.has("maximum")) {
+                String max = schema.path("maximum").asString();
+                String min = schema.path("minimum").asString();
+                assertThat(parses(name, max)).as(name + " = maximum " + max).isTrue();
+                assertThat(parses(name, String.valueOf(Long.parseLong(max) + 1))).as(name + " above maximum").isFalse();
+                assertThat(parses(name, min)).as(name + " = minimum " + min).isTrue();
+                assertThat(parses(name, String.valueOf(Long.parseLong(min) - 1))).as(name + " below minimum").isFalse();
+            }
+            if (schema.has("maxLength")) {
+                int max = schema.path("maxLength").asInt();
+                assertThat(parses(name, "a".repeat(max))).as(name + " at maxLength").isTrue();
+                assertThat(parses(name, "a".repeat(max + 1))).as(name + " over maxLength").isFalse();
+            }
+        }
+        Map<String, Object> applied = Map.of("model", defaults.model(), "precision", defaults.precision(),
+                "prompt", defaults.prompt(), "max_new_tokens", defaults.maxNewTokens(),
+                "min_new_tokens", defaults.minNewTokens(), "num_captions", defaults.numCaptions(),
+                "repetition_penalty", defaults.repetitionPenalty(), "deadline_ms", defaults.deadlineMs());
+        int checked = 0;
+        for (JsonNode p : doc.path("paths").path("/v1/captions").path("post").path("parameters")) {
+            JsonNode d = p.path("schema").path("default");
+            if (d.isMissingNode()) {
+                continue;
+            }
+            Object value = applied.get(p.path("name").asString());
+            if (d.isNumber()) {
+                assertThat(((Number) value).doubleValue()).as(p.path("name").asString()).isEqualTo(d.asDouble());
+            } else {
+                assertThat(value).as(p.path("name").asString()).isEqualTo(d.asString());
+            }
+            checked++;
+        }
+        assertThat(checked).as("documented defaults").isEqualTo(applied.size());
+    }
+
+    private boolean parses(String name, String value) {
+        try {
+            // min_new_tokens is bounded by max_new_tokens too: give it room
+            CaptionOptions.parse(n -> n.equals(name) ? value : n.equals("max_new_tokens") && !name.equals(n)
+                    ? String.valueOf(properties.limits().maxNewTokens()) : null, properties);
+            return true;
+        } catch (ApiException e) {
+            return false;
+        }
+    }
 
     @Test
     void openApiDescribesEveryEndpointWithItsParametersAndProblems() throws Exception {

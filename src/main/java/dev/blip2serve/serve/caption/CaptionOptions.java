@@ -4,6 +4,7 @@ import dev.blip2serve.generation.GenerationRequest;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.web.ApiException;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -25,8 +26,7 @@ public record CaptionOptions(String model, String precision, String prompt, int 
                              int numBeams, int numCaptions, double repetitionPenalty, int deadlineMs) {
 
     /** The parameter names, as clients spell them. */
-    public static final List<String> NAMES = List.of("model", "precision", "prompt", "max_new_tokens",
-            "min_new_tokens", "num_beams", "num_captions", "repetition_penalty", "deadline_ms");
+    public static final List<String> NAMES = CaptionParameter.NAMES;
 
     private static final int MAX_NAME_CHARS = 128;
 
@@ -35,32 +35,32 @@ public record CaptionOptions(String model, String precision, String prompt, int 
      * @throws ApiException 400 naming the first parameter at fault
      */
     public static CaptionOptions parse(Function<String, String> source, ServeProperties properties) {
-        ServeProperties.Limits limits = properties.limits();
-        String model = name(source, "model", properties.defaultModel());
-        String precision = name(source, "precision", properties.defaultPrecision());
+        Map<String, CaptionParameter> spec = CaptionParameter.all(properties);
+        String model = name(source, spec.get("model"));
+        String precision = name(source, spec.get("precision"));
         if (precision.indexOf(',') >= 0) {
             throw ApiException.invalidParameter("precision", "one precision per caption; to caption with several, "
                     + "POST the image to /v1/captions:compare with precisions=" + clip(precision));
         }
-        String prompt = source.apply("prompt");
-        prompt = prompt == null ? "" : prompt;
-        if (prompt.length() > limits.maxPromptChars()) {
+        CaptionParameter promptSpec = spec.get("prompt");
+        String prompt = source.apply(promptSpec.name());
+        prompt = prompt == null ? (String) promptSpec.defaultValue() : prompt;
+        int maxPromptChars = promptSpec.maximum().intValue();
+        if (prompt.length() > maxPromptChars) {
             throw ApiException.invalidParameter("prompt", "prompt has " + prompt.length()
-                    + " characters, more than the limit of " + limits.maxPromptChars());
+                    + " characters, more than the limit of " + maxPromptChars);
         }
-        int maxNew = integer(source, "max_new_tokens", Math.min(properties.defaultMaxNewTokens(), limits.maxNewTokens()),
-                1, limits.maxNewTokens());
-        int minNew = integer(source, "min_new_tokens", 0, 0, maxNew);
-        int captions = integer(source, "num_captions", 1, 1, limits.maxBeams());
+        int maxNew = integer(source, spec.get("max_new_tokens"), null, null);
+        int minNew = integer(source, spec.get("min_new_tokens"), null, maxNew);
+        int captions = integer(source, spec.get("num_captions"), null, null);
         // Asking for n captions without naming beams means "search wide enough to return n".
-        int beams = integer(source, "num_beams", captions, 1, limits.maxBeams());
+        int beams = integer(source, spec.get("num_beams"), captions, null);
         if (captions > beams) {
             throw ApiException.invalidParameter("num_captions", "num_captions (" + captions
                     + ") must not exceed num_beams (" + beams + ")");
         }
-        double penalty = positive(source, "repetition_penalty", 1.0);
-        int maxDeadline = (int) Math.min(Integer.MAX_VALUE, properties.batching().deadline().toMillis());
-        int deadline = integer(source, "deadline_ms", maxDeadline, 1, maxDeadline);
+        double penalty = positive(source, spec.get("repetition_penalty"));
+        int deadline = integer(source, spec.get("deadline_ms"), null, null);
         return new CaptionOptions(model, precision, prompt, maxNew, minNew, beams, captions, penalty, deadline);
     }
 
@@ -69,10 +69,11 @@ public record CaptionOptions(String model, String precision, String prompt, int 
         return new GenerationRequest(maxNewTokens, minNewTokens, numBeams, numCaptions, null, repetitionPenalty, false);
     }
 
-    private static String name(Function<String, String> source, String param, String fallback) {
+    private static String name(Function<String, String> source, CaptionParameter spec) {
+        String param = spec.name();
         String v = source.apply(param);
         if (v == null || v.isBlank()) {
-            return fallback;
+            return (String) spec.defaultValue();
         }
         v = v.strip();
         if (v.length() > MAX_NAME_CHARS) {
@@ -81,10 +82,17 @@ public record CaptionOptions(String model, String precision, String prompt, int 
         return v;
     }
 
-    private static int integer(Function<String, String> source, String param, int fallback, int min, int max) {
+    /**
+     * @param fallback where the parameter's default depends on another one (else the spec's default)
+     * @param maximum  where another parameter lowers the spec's maximum
+     */
+    private static int integer(Function<String, String> source, CaptionParameter spec, Integer fallback, Integer maximum) {
+        String param = spec.name();
+        int min = spec.minimum().intValue();
+        int max = maximum != null ? maximum : spec.maximum().intValue();
         String v = source.apply(param);
         if (v == null || v.isBlank()) {
-            return fallback;
+            return fallback != null ? fallback : (Integer) spec.defaultValue();
         }
         int n;
         try {
@@ -99,10 +107,11 @@ public record CaptionOptions(String model, String precision, String prompt, int 
         return n;
     }
 
-    private static double positive(Function<String, String> source, String param, double fallback) {
+    private static double positive(Function<String, String> source, CaptionParameter spec) {
+        String param = spec.name();
         String v = source.apply(param);
         if (v == null || v.isBlank()) {
-            return fallback;
+            return (Double) spec.defaultValue();
         }
         double d;
         try {

@@ -2,6 +2,8 @@ package dev.blip2serve.serve.web;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.blip2serve.serve.ServeProperties;
+import dev.blip2serve.serve.caption.CaptionParameter;
+import dev.blip2serve.serve.caption.CompareOptions;
 import io.swagger.v3.core.jackson.ModelResolver;
 import io.swagger.v3.core.util.Json;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -160,39 +162,45 @@ public class OpenApiConfig {
         responses.addApiResponse(status, r);
     }
 
-    /** The caption parameters with their limits from the configuration. */
+    /** The caption parameters with their limits from the configuration, as the parser reads them. */
     private static Map<String, Schema<?>> parameters(ServeProperties properties, boolean compare) {
-        ServeProperties.Limits limits = properties.limits();
         Map<String, Schema<?>> m = new LinkedHashMap<>();
-        m.put("model", new StringSchema()._default(properties.defaultModel()).description("Repository model"));
-        if (compare) {
-            m.put("precisions", new StringSchema().description("Comma-separated variant names (default: every ready "
-                    + "variant of the model); `precision` is accepted too. At most 16."));
-        } else {
-            m.put("precision", new StringSchema()._default(properties.defaultPrecision())
-                    .description("Variant name, as listed by GET /v1/models"));
+        for (CaptionParameter p : CaptionParameter.all(properties).values()) {
+            if (compare && p.name().equals("precision")) {
+                m.put(CompareOptions.PRECISIONS, new StringSchema().description("Comma-separated variant names (default: "
+                        + "every ready variant of the model); `precision` is accepted too. At most "
+                        + CompareOptions.MAX_VARIANTS + "."));
+            } else {
+                m.put(p.name(), schema(p));
+            }
         }
-        m.put("prompt", new StringSchema()._default("").maxLength(limits.maxPromptChars())
-                .description("Text after the image; `Question: ... Answer:` asks a question"));
-        m.put("max_new_tokens", integer(1, limits.maxNewTokens(), Math.min(properties.defaultMaxNewTokens(),
-                limits.maxNewTokens()), "Most new tokens (EOS included)"));
-        m.put("min_new_tokens", integer(0, limits.maxNewTokens(), 0, "EOS is forbidden before this many new tokens"));
-        m.put("num_beams", integer(1, limits.maxBeams(), null, "1 = greedy (default: num_captions)"));
-        m.put("num_captions", integer(1, limits.maxBeams(), 1, "n-best captions to return (<= num_beams)"));
-        m.put("repetition_penalty", new NumberSchema()._default(BigDecimal.ONE).exclusiveMinimumValue(BigDecimal.ZERO)
-                .description("HF's repetition penalty; 1 = off"));
-        int deadline = (int) Math.min(Integer.MAX_VALUE, properties.batching().deadline().toMillis());
-        m.put("deadline_ms", integer(1, deadline, deadline,
-                "Answer 503 deadline-exceeded if not done by then; a queued request past it never runs"));
         return m;
     }
 
-    private static Schema<?> integer(int min, int max, Integer def, String description) {
-        Schema<Number> s = new IntegerSchema().minimum(BigDecimal.valueOf(min)).maximum(BigDecimal.valueOf(max));
-        if (def != null) {
-            s._default(def);
-        }
-        return s.description(description);
+    private static Schema<?> schema(CaptionParameter p) {
+        Schema<?> s = switch (p.kind()) {
+            case STRING -> {
+                StringSchema str = new StringSchema();
+                if (p.defaultValue() != null) {
+                    str._default((String) p.defaultValue());
+                }
+                if (p.maximum() != null) {
+                    str.maxLength(p.maximum().intValue());
+                }
+                yield str;
+            }
+            case INTEGER -> {
+                IntegerSchema i = new IntegerSchema();
+                i.minimum(BigDecimal.valueOf(p.minimum().longValue())).maximum(BigDecimal.valueOf(p.maximum().longValue()));
+                if (p.defaultValue() != null) {
+                    i._default((Integer) p.defaultValue());
+                }
+                yield i;
+            }
+            case NUMBER -> new NumberSchema()._default(BigDecimal.valueOf((Double) p.defaultValue()))
+                    .exclusiveMinimumValue(BigDecimal.valueOf(p.minimum().doubleValue()));
+        };
+        return s.description(p.description());
     }
 
     private static RequestBody requestBody(ServeProperties properties, boolean compare) {
