@@ -204,7 +204,7 @@ public class CaptionService {
             Outcome outcome = Outcome.ERROR;
             try {
                 if (t == null) {
-                    stream.finish(respond(s, options, requestId, r));
+                    stream.finish(new Captioned(respond(s, options, requestId, r), r.captions(), s.model().queryTokens()));
                     outcome = Outcome.SUCCESS;
                     return;
                 }
