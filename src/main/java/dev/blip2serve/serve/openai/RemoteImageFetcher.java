@@ -45,6 +45,7 @@ public class RemoteImageFetcher {
     private final Reach reach;
     private final HttpClient client;
 
+    @org.springframework.beans.factory.annotation.Autowired
     public RemoteImageFetcher(RemoteImageProperties properties) {
         this(properties, Reach.PUBLIC_HTTPS);
     }
