@@ -13,6 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MvcResult;
@@ -299,5 +304,68 @@ class ChatCompletionsApiTest extends FakeServiceTest {
         fp32.failWith = new IllegalStateException("boom at /secret/path");
         expectError(chat(body("shapes-blip2", null, "")), 500, "server_error", "internal_error", null)
                 .andExpect(content().string(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("secret"))));
+    }
+
+    @Test
+    void aFullQueueIs429RateLimitedWithRetryAfter() throws Exception {
+        fp32.entered = new CountDownLatch(1);
+        fp32.release = new CountDownLatch(1);
+        ExecutorService clients = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<MvcResult>> held = new ArrayList<>();
+            held.add(clients.submit(() -> chat(body("shapes-blip2", "first", "")).andReturn()));
+            assertThat(fp32.entered.await(30, TimeUnit.SECONDS)).as("the engine was entered").isTrue();
+            fp32.entered = null;
+            var scheduler = variant("fp32").scheduler();
+            for (int i = 0; i < 4; i++) {
+                String q = "queued " + i;
+                held.add(clients.submit(() -> chat(body("shapes-blip2", q, "")).andReturn()));
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (scheduler.admitted() < scheduler.capacity() && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            expectError(chat(body("shapes-blip2", "one too many", "")), 429, "rate_limit_error", "rate_limit_exceeded",
+                    null).andExpect(header().string("Retry-After", "3"));
+            fp32.release.countDown();
+            for (Future<MvcResult> f : held) {
+                assertThat(f.get(30, TimeUnit.SECONDS).getResponse().getStatus()).isEqualTo(200);
+            }
+            // the four queued questions ran as one batch, as on /v1/captions
+            assertThat(fp32.calls.getLast().prompts()).hasSize(4);
+        } finally {
+            fp32.release.countDown();
+            clients.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------ models, OpenAPI
+
+    @Test
+    void modelsAlsoAnswerInOpenAisListShape() throws Exception {
+        mvc.perform(get("/v1/models")).andExpect(status().isOk())
+                .andExpect(jsonPath("$.default_model").value("shapes-blip2"))
+                .andExpect(jsonPath("$.variants").isArray())
+                .andExpect(jsonPath("$.object").value("list"))
+                .andExpect(jsonPath("$.data[?(@.id == 'shapes-blip2')].object").value("model"))
+                .andExpect(jsonPath("$.data[?(@.id == 'shapes-blip2:fp16')].owned_by").value("blip2-serve"))
+                .andExpect(jsonPath("$.data[?(@.id == 'shapes-blip2:fp32')].created").value(1735689600))
+                .andExpect(jsonPath("$.data[?(@.id == 'shapes-blip2:w8a8')].created").value(0));
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheRoute() throws Exception {
+        JsonNode doc = json.readTree(mvc.perform(get("/v3/api-docs")).andExpect(status().isOk()).andReturn()
+                .getResponse().getContentAsString());
+        JsonNode path = doc.path("paths").path("/v1/chat/completions");
+        assertThat(path.has("post")).isTrue();
+        assertThat(path.has("get")).as("the 405 handler is hidden").isFalse();
+        JsonNode op = path.path("post");
+        assertThat(op.path("requestBody").path("content").path("application/json").path("schema").path("required"))
+                .extracting(JsonNode::asString).contains("model", "messages");
+        assertThat(op.path("responses").path("200").path("content").has("text/event-stream")).isTrue();
+        assertThat(op.path("responses").path("404").path("content").path("application/json").path("schema")
+                .path("$ref").asString()).endsWith("/OpenAiError");
+        assertThat(doc.path("components").path("schemas").path("OpenAiError").path("properties").has("error")).isTrue();
     }
 }

@@ -15,6 +15,7 @@ import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.BoundedBody;
 import dev.blip2serve.serve.web.ProblemType;
 import dev.blip2serve.serve.web.RequestIds;
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,9 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter;
 
@@ -32,8 +35,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseBodyEmitter
  * {@link CaptionOptions} (prompt from {@link Blip2ChatTemplate}, {@code max_tokens} → {@code max_new_tokens},
  * {@code n} → beams and n-best) and goes through {@link CaptionService} like {@code /v1/captions}; the answer is a
  * {@code chat.completion}, or {@code chat.completion.chunk} frames with {@code stream}. Every error on this path
- * is OpenAI's {@code {"error": {...}}} ({@link OpenAiErrors}). The path takes every method so that a wrong one
- * gets that shape too.
+ * is OpenAI's {@code {"error": {...}}} ({@link OpenAiErrors}), a wrong method's too. {@link ChatOpenApi} describes
+ * the operation.
  */
 @RestController
 @RequestMapping("/v1")
@@ -56,12 +59,17 @@ public class ChatCompletionsController {
         this.remote = remote;
     }
 
-    @RequestMapping(path = "/chat/completions")
+    /** The other methods get OpenAI's error shape too (Spring's own 405 would be problem+json). */
+    @Hidden
+    @RequestMapping(path = "/chat/completions", method = {RequestMethod.GET, RequestMethod.PUT, RequestMethod.PATCH,
+            RequestMethod.DELETE})
+    public void wrongMethod(HttpServletRequest request) {
+        throw new ApiException(ProblemType.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed on " + PATH
+                + "; POST a JSON body");
+    }
+
+    @PostMapping(path = "/chat/completions")
     public Object chat(HttpServletRequest request) {
-        if (!request.getMethod().equals("POST")) {
-            throw new ApiException(ProblemType.METHOD_NOT_ALLOWED, request.getMethod() + " is not allowed on " + PATH
-                    + "; POST a JSON body");
-        }
         String contentType = request.getContentType();
         if (contentType == null || !MediaType.APPLICATION_JSON.isCompatibleWith(MediaType.parseMediaType(contentType))) {
             throw new ApiException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the request as application/json");
