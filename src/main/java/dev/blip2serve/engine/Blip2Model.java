@@ -159,7 +159,7 @@ public final class Blip2Model implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             List<CaptionText> texts = new ArrayList<>();
             for (Caption c : r.captions().get(i)) {
-                texts.add(new CaptionText(tokenizer.decode(c.tokens()), c.tokens(), c.logprob(), c.score()));
+                texts.add(new CaptionText(tokenizer.decode(c.tokens()), c.tokens(), c.logprob(), c.score(), c.steps()));
             }
             out.add(new ImageCaptions(texts, ids.get(i).length));
         }

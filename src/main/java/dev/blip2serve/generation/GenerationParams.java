@@ -11,9 +11,20 @@ package dev.blip2serve.generation;
  * @param repetitionPenalty HF's CTRL-style penalty on tokens already in the sequence; 1 = off
  * @param eosTokenIds       tokens that end a caption
  * @param padTokenId        fed to finished rows while others continue
+ * @param sampling          draw tokens at random (greedy search only); null picks the most likely token
+ * @param topLogprobs       -1: no per-token log-probabilities; 0..k: each new token's log-probability with the k
+ *                          most likely alternatives (greedy search only)
  */
 public record GenerationParams(int maxNewTokens, int minNewTokens, int numBeams, int numReturn,
-                               double lengthPenalty, double repetitionPenalty, int[] eosTokenIds, int padTokenId) {
+                               double lengthPenalty, double repetitionPenalty, int[] eosTokenIds, int padTokenId,
+                               Sampling sampling, int topLogprobs) {
+
+    /** Most likely token at each step (or beams), no per-token log-probabilities. */
+    public GenerationParams(int maxNewTokens, int minNewTokens, int numBeams, int numReturn, double lengthPenalty,
+                            double repetitionPenalty, int[] eosTokenIds, int padTokenId) {
+        this(maxNewTokens, minNewTokens, numBeams, numReturn, lengthPenalty, repetitionPenalty, eosTokenIds, padTokenId,
+                null, -1);
+    }
 
     public GenerationParams {
         if (maxNewTokens < 1) {
@@ -34,7 +45,20 @@ public record GenerationParams(int maxNewTokens, int minNewTokens, int numBeams,
         if (Double.isNaN(lengthPenalty) || Double.isInfinite(lengthPenalty)) {
             throw new IllegalArgumentException("length_penalty must be finite");
         }
+        if (numBeams > 1 && sampling != null) {
+            throw new IllegalArgumentException("sampling works with greedy search only (num_beams 1)");
+        }
+        if (topLogprobs < -1 || (numBeams > 1 && topLogprobs >= 0)) {
+            throw new IllegalArgumentException("per-token log-probabilities are for greedy search only, got top "
+                    + topLogprobs + " with " + numBeams + " beams");
+        }
         eosTokenIds = eosTokenIds.clone();
+    }
+
+    /** These parameters drawing tokens with {@code s} (null: most likely token). */
+    public GenerationParams withSampling(Sampling s, int top) {
+        return new GenerationParams(maxNewTokens, minNewTokens, numBeams, numReturn, lengthPenalty, repetitionPenalty,
+                eosTokenIds, padTokenId, s, top);
     }
 
     /** Greedy, HF defaults otherwise. */
@@ -44,7 +68,7 @@ public record GenerationParams(int maxNewTokens, int minNewTokens, int numBeams,
 
     public GenerationParams withBeams(int beams) {
         return new GenerationParams(maxNewTokens, minNewTokens, beams, Math.min(numReturn, beams), lengthPenalty,
-                repetitionPenalty, eosTokenIds, padTokenId);
+                repetitionPenalty, eosTokenIds, padTokenId, beams > 1 ? null : sampling, beams > 1 ? -1 : topLogprobs);
     }
 
     public boolean isEos(long token) {

@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Greedy and beam-search generation over a {@link CausalLm}, with Hugging Face's semantics: text prompts
- * left-padded after the image prefix, finished rows fed the pad token, beam hypotheses scored
+ * Greedy (or sampled, {@link Sampling}) and beam-search generation over a {@link CausalLm}, with Hugging Face's
+ * semantics: text prompts left-padded after the image prefix, finished rows fed the pad token, beam hypotheses scored
  * {@code sum logprob / length^length_penalty}, candidates 2×beams per step, EOS accepted only from the
  * top {@code beams} ranks.
  */
@@ -84,6 +84,12 @@ public final class Generator {
         for (int r = 0; r < rows; r++) {
             generated.add(new long[p.maxNewTokens()]);
         }
+        TokenChooser[] choosers = new TokenChooser[rows];
+        List<List<TokenLogprob>> steps = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            choosers[r] = new TokenChooser(p.sampling());
+            steps.add(new ArrayList<>());
+        }
         long[] mask = b.mask();
         checkStop(listener, clock);
         CausalLm.Step step = lm.prefill(prefix, b.prefixLen(), b.tokens(), b.tokenLen(), mask, rows);
@@ -99,12 +105,15 @@ public final class Generator {
                     float[] logits = step.logits()[r];
                     LogitsProcessing.apply(logits, p.repetitionPenalty() == 1.0 ? NONE_SEEN
                             : seen(b.prompt(r), generated.get(r), length[r]), length[r], p);
-                    int tok = LogitsProcessing.argmax(logits);
+                    int tok = choosers[r].choose(logits);
                     logprob[r] += LogitsProcessing.logProb(logits, tok);
                     next[r] = tok;
                     if (p.isEos(tok)) {
                         finished[r] = true;
                     } else {
+                        if (p.topLogprobs() >= 0) {
+                            steps.get(r).add(TokenChooser.logprobs(logits, tok, p.topLogprobs()));
+                        }
                         generated.get(r)[length[r]++] = tok;
                         listener.onToken(r, tok);
                     }
@@ -124,7 +133,8 @@ public final class Generator {
         }
         List<List<Caption>> out = new ArrayList<>();
         for (int r = 0; r < rows; r++) {
-            out.add(List.of(new Caption(Arrays.copyOf(generated.get(r), length[r]), logprob[r], logprob[r])));
+            out.add(List.of(new Caption(Arrays.copyOf(generated.get(r), length[r]), logprob[r], logprob[r],
+                    List.copyOf(steps.get(r)))));
         }
         return out;
     }

@@ -46,7 +46,7 @@ final class LogitsProcessing {
         return (float) (logits[token] - logSumExp(logits));
     }
 
-    private static double logSumExp(float[] logits) {
+    static double logSumExp(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);

@@ -11,6 +11,9 @@
  *   <li>{@code caption}: {@code POST /v1/captions}, {@code /v1/captions:compare} and {@code /v1/captions:stream}
  *       (Server-Sent Events) in three input forms (multipart, raw {@code image/*}, JSON with base64 or a data URL),
  *       parameter validation, meters.</li>
+ *   <li>{@code openai}: the OpenAI-compatible {@code POST /v1/chat/completions} (one image per request, streaming
+ *       chunks, OpenAI's error shape), translated onto {@code caption}'s service; remote image URLs off by default,
+ *       behind SSRF guards when enabled.</li>
  *   <li>{@code web}: request ids ({@code X-Request-Id}), problem+json (RFC 9457) for every error with a stable
  *       {@code type} under {@code https://blip2-serve.dev/problems/}, bounded body reading, multipart limits, the
  *       OpenAPI document.</li>

@@ -1,6 +1,7 @@
 package dev.blip2serve.serve.batch;
 
 import dev.blip2serve.generation.GenerationParams;
+import dev.blip2serve.generation.Sampling;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,11 +22,12 @@ public final class BatchJob {
      * different lengths, so prompts may differ.)
      */
     record Compatibility(int maxNewTokens, int minNewTokens, int numBeams, int numReturn, double lengthPenalty,
-                         double repetitionPenalty, List<Integer> eos, int pad) {
+                         double repetitionPenalty, List<Integer> eos, int pad, Sampling sampling, int topLogprobs) {
 
         static Compatibility of(GenerationParams p) {
             return new Compatibility(p.maxNewTokens(), p.minNewTokens(), p.numBeams(), p.numReturn(), p.lengthPenalty(),
-                    p.repetitionPenalty(), Arrays.stream(p.eosTokenIds()).boxed().toList(), p.padTokenId());
+                    p.repetitionPenalty(), Arrays.stream(p.eosTokenIds()).boxed().toList(), p.padTokenId(), p.sampling(),
+                    p.topLogprobs());
         }
     }
 

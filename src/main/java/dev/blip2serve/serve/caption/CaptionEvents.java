@@ -15,7 +15,8 @@ public interface CaptionEvents {
 
     void token(Token token);
 
-    void result(CaptionResponse response);
+    /** The caption, with the engine's token ids and per-token log-probabilities besides the response. */
+    void result(CaptionService.Captioned captioned);
 
     void error(ProblemDetail problem);
 

@@ -13,7 +13,8 @@ import org.springframework.stereotype.Component;
  * variants (never raw request input), {@code outcome} and {@code stage} come from fixed lists.
  *
  * <ul>
- *   <li>{@code blip2.caption.latency} (timer with a histogram): model, precision, outcome</li>
+ *   <li>{@code blip2.caption.latency} (timer with a histogram): model, precision, outcome, api
+ *       ({@code captions} for {@code /v1/captions*}, {@code chat_completions} for the OpenAI-compatible route)</li>
  *   <li>{@code blip2.stage.latency} (timer with a histogram): model, precision, stage
  *       (queue, preprocess, vision, prefill, decode)</li>
  *   <li>{@code blip2.time.to.first.token}, {@code blip2.time.per.output.token} (timers): model, precision</li>
@@ -32,6 +33,15 @@ public class CaptionMetrics {
         }
     }
 
+    /** The API a request came through, the {@code api} tag of the request latency. */
+    public enum Api {
+        CAPTIONS, CHAT_COMPLETIONS;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     // Bounds for the histogram buckets: below a millisecond or above two minutes nothing is interesting.
     private static final Duration MIN = Duration.ofMillis(1);
     private static final Duration MAX = Duration.ofMinutes(2);
@@ -43,8 +53,13 @@ public class CaptionMetrics {
     }
 
     public void request(VariantKey key, Outcome outcome, long nanos) {
+        request(key, Api.CAPTIONS, outcome, nanos);
+    }
+
+    public void request(VariantKey key, Api api, Outcome outcome, long nanos) {
         Timer.builder("blip2.caption.latency").description("Caption request latency")
                 .tag("model", key.model()).tag("precision", key.variant()).tag("outcome", outcome.tag())
+                .tag("api", api.tag())
                 .publishPercentileHistogram().minimumExpectedValue(MIN).maximumExpectedValue(MAX)
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }

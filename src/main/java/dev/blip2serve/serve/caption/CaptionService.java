@@ -68,20 +68,44 @@ public class CaptionService {
     // ------------------------------------------------------------------ POST /v1/captions
 
     public CaptionResponse caption(byte[] image, CaptionOptions options, String requestId) {
+        return caption(image, options, Decoding.MOST_LIKELY, CaptionMetrics.Api.CAPTIONS, requestId).response();
+    }
+
+    /**
+     * How tokens are chosen beyond {@link CaptionOptions}, for the OpenAI-compatible route.
+     *
+     * @param sampling    null: the most likely token (or beams)
+     * @param topLogprobs -1: none; k ≥ 0: each new token's log-probability with the k most likely alternatives
+     */
+    public record Decoding(dev.blip2serve.generation.Sampling sampling, int topLogprobs) {
+        public static final Decoding MOST_LIKELY = new Decoding(null, -1);
+    }
+
+    /**
+     * A caption with what the engine returned besides the response: token ids and per-token log-probabilities of
+     * every n-best caption, and the image query positions the prompt also took.
+     */
+    public record Captioned(CaptionResponse response, ImageCaptions captions, int queryTokens) {
+    }
+
+    /** {@link #caption(byte[], CaptionOptions, String)} choosing tokens as {@code decoding} says, metered as {@code api}. */
+    public Captioned caption(byte[] image, CaptionOptions options, Decoding decoding, CaptionMetrics.Api api,
+                             String requestId) {
         long start = System.nanoTime();
         Variant variant = resolve(options.model(), options.precision());
         Outcome outcome = Outcome.ERROR;
         try {
             checkSize(image);
-            Submitted s = submit(variant, () -> decode(image), options, start, deadline(start, options), null);
-            CaptionResponse response = respond(s, options, requestId, await(s.job()));
+            Submitted s = submit(variant, () -> decode(image), options, decoding, start, deadline(start, options), null);
+            JobResult r = await(s.job());
+            CaptionResponse response = respond(s, options, requestId, r);
             outcome = Outcome.SUCCESS;
-            return response;
+            return new Captioned(response, r.captions(), s.model().queryTokens());
         } catch (RuntimeException e) {
             outcome = outcomeOf(e);
             throw e;
         } finally {
-            metrics.request(variant.key(), outcome, System.nanoTime() - start);
+            metrics.request(variant.key(), api, outcome, System.nanoTime() - start);
         }
     }
 
@@ -116,7 +140,7 @@ public class CaptionService {
             Outcome outcome = Outcome.ERROR;
             try {
                 // The image was decoded once for all: each result counts that time in its preprocess and total.
-                Submitted s = submit(v, () -> decoded, options, vStart - decodeNanos, deadline, null);
+                Submitted s = submit(v, () -> decoded, options, Decoding.MOST_LIKELY, vStart - decodeNanos, deadline, null);
                 s = new Submitted(s.variant(), s.model(), s.job(), s.image(), s.startNanos(),
                         s.preprocessNanos() + decodeNanos, s.submittedNanos());
                 results.add(CompareResponse.Result.of(respond(s, options, requestId, await(s.job()))));
@@ -157,6 +181,12 @@ public class CaptionService {
      * that every outcome is an event.
      */
     public void stream(byte[] image, CaptionOptions options, String requestId, String path, CaptionEvents events) {
+        stream(image, options, Decoding.MOST_LIKELY, CaptionMetrics.Api.CAPTIONS, requestId, path, events);
+    }
+
+    /** {@link #stream(byte[], CaptionOptions, String, String, CaptionEvents)} choosing tokens as {@code decoding} says. */
+    public void stream(byte[] image, CaptionOptions options, Decoding decoding, CaptionMetrics.Api api, String requestId,
+                       String path, CaptionEvents events) {
         long start = System.nanoTime();
         Variant variant = resolve(options.model(), options.precision());
         long deadline = deadline(start, options);
@@ -164,9 +194,9 @@ public class CaptionService {
         Submitted s;
         try {
             checkSize(image);
-            s = submit(variant, () -> decode(image), options, start, deadline, stream::token);
+            s = submit(variant, () -> decode(image), options, decoding, start, deadline, stream::token);
         } catch (RuntimeException e) {
-            metrics.request(variant.key(), outcomeOf(e), System.nanoTime() - start);
+            metrics.request(variant.key(), api, outcomeOf(e), System.nanoTime() - start);
             throw e;
         }
         stream.open(s.model(), s.job(), new CaptionEvents.Start(requestId, variant.key().model(),
@@ -175,7 +205,7 @@ public class CaptionService {
             Outcome outcome = Outcome.ERROR;
             try {
                 if (t == null) {
-                    stream.finish(respond(s, options, requestId, r));
+                    stream.finish(new Captioned(respond(s, options, requestId, r), r.captions(), s.model().queryTokens()));
                     outcome = Outcome.SUCCESS;
                     return;
                 }
@@ -196,7 +226,7 @@ public class CaptionService {
                 LOG.error("streaming the result failed", e);
                 stream.fail(Problems.of(e, requestId, path));
             } finally {
-                metrics.request(variant.key(), outcome, System.nanoTime() - start);
+                metrics.request(variant.key(), api, outcome, System.nanoTime() - start);
             }
         });
     }
@@ -207,8 +237,8 @@ public class CaptionService {
      * Takes a place in the variant's queue, decodes and preprocesses, and queues the job. The place is given back
      * if anything fails before the job is queued.
      */
-    private Submitted submit(Variant variant, Supplier<DecodedImage> image, CaptionOptions options, long start,
-                             long deadline, LongConsumer tokens) {
+    private Submitted submit(Variant variant, Supplier<DecodedImage> image, CaptionOptions options, Decoding decoding,
+                             long start, long deadline, LongConsumer tokens) {
         CaptionModel model = ready(variant);
         checkContext(model, options);
         BatchScheduler scheduler = variant.scheduler();
@@ -223,7 +253,8 @@ public class CaptionService {
             DecodedImage decoded = image.get();
             float[] pixels = withImageWork(() -> model.preprocess(decoded));
             long preprocess = System.nanoTime() - t0;
-            GenerationParams params = model.generationParams(options.generationRequest());
+            GenerationParams params = model.generationParams(options.generationRequest())
+                    .withSampling(decoding.sampling(), decoding.topLogprobs());
             long submitted = System.nanoTime();
             BatchJob job = scheduler.submit(ticket, pixels, options.prompt(), params, deadline, tokens);
             return new Submitted(variant, model, job, meta(decoded), start, preprocess, submitted);

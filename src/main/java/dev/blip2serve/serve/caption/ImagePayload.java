@@ -6,7 +6,7 @@ import java.util.Base64;
 import java.util.Locale;
 
 /** Decodes the JSON form's {@code image}: plain base64 (standard or URL-safe) or a base64 {@code data:} URL. */
-final class ImagePayload {
+public final class ImagePayload {
 
     private ImagePayload() {
     }
@@ -15,7 +15,7 @@ final class ImagePayload {
      * @throws ApiException 400 when absent, 413 over {@code limit} bytes, 415 for a non-image data URL,
      *                      422 when it is not base64
      */
-    static byte[] decode(String value, long limit) {
+    public static byte[] decode(String value, long limit) {
         if (value == null || value.isBlank()) {
             throw ApiException.invalidParameter("image", "image is required: base64 or a data URL");
         }

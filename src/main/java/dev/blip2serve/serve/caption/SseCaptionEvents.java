@@ -36,8 +36,8 @@ final class SseCaptionEvents implements CaptionEvents {
     }
 
     @Override
-    public void result(CaptionResponse response) {
-        send("result", response);
+    public void result(CaptionService.Captioned captioned) {
+        send("result", captioned.response());
     }
 
     @Override

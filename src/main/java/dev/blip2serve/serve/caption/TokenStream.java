@@ -47,8 +47,8 @@ final class TokenStream {
         Thread.ofVirtual().name("blip2-stream-" + start.requestId()).start(this::deliver);
     }
 
-    void finish(CaptionResponse response) {
-        actions.add(() -> events.result(response));
+    void finish(CaptionService.Captioned captioned) {
+        actions.add(() -> events.result(captioned));
         actions.add(END);
     }
 
