@@ -18,13 +18,13 @@ import tools.jackson.databind.json.JsonMapper;
  * arrival order and the close the server sent. A client opened not reading takes no message until
  * {@link #startReading()}, as a client that has stopped reading its socket. Every wait is bounded.
  */
-final class LiveClient implements AutoCloseable {
+public final class LiveClient implements AutoCloseable {
 
     /** A bound on waiting for an answer on a loaded 2-core machine, not a latency check. */
-    static final Duration WAIT = Duration.ofMinutes(2);
+    public static final Duration WAIT = Duration.ofMinutes(2);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    record Close(int code, String reason) {
+    public record Close(int code, String reason) {
     }
 
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
@@ -67,29 +67,29 @@ final class LiveClient implements AutoCloseable {
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    static LiveClient open(HttpClient http, URI uri) throws Exception {
+    public static LiveClient open(HttpClient http, URI uri) throws Exception {
         return new LiveClient(http, uri, true);
     }
 
     /** A client that reads nothing until {@link #startReading()}. */
-    static LiveClient notReading(HttpClient http, URI uri) throws Exception {
+    public static LiveClient notReading(HttpClient http, URI uri) throws Exception {
         return new LiveClient(http, uri, false);
     }
 
-    void startReading() {
+    public void startReading() {
         socket.request(1);
     }
 
-    void send(byte[] frame) throws Exception {
+    public void send(byte[] frame) throws Exception {
         socket.sendBinary(ByteBuffer.wrap(frame), true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    void sendText(String text) throws Exception {
+    public void sendText(String text) throws Exception {
         socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** The next message, whatever its type. */
-    JsonNode next() throws InterruptedException {
+    public JsonNode next() throws InterruptedException {
         JsonNode m = messages.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         if (m == null) {
             throw new AssertionError("no message within " + WAIT + (closed.isDone() ? "; closed: " + closed.join() : ""));
@@ -98,7 +98,7 @@ final class LiveClient implements AutoCloseable {
     }
 
     /** The next message, which must be of this type. */
-    JsonNode next(String type) throws InterruptedException {
+    public JsonNode next(String type) throws InterruptedException {
         JsonNode m = next();
         if (!m.path("type").asString().equals(type)) {
             throw new AssertionError("expected a '" + type + "' message, got " + m);
@@ -107,23 +107,23 @@ final class LiveClient implements AutoCloseable {
     }
 
     /** Asks for the counts and returns the answer: every frame sent before was handled by then. */
-    JsonNode status() throws Exception {
+    public JsonNode status() throws Exception {
         sendText("{\"type\":\"status\"}");
         return next("status");
     }
 
     /** Messages that arrived and were not read yet. */
-    int unread() {
+    public int unread() {
         return messages.size();
     }
 
     /** The close the server sent. */
-    Close closed() throws Exception {
+    public Close closed() throws Exception {
         return closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** Drops the connection without a closing handshake, as a phone that loses its network. */
-    void abort() {
+    public void abort() {
         socket.abort();
     }
 
