@@ -479,6 +479,7 @@
   const LIVE_EVERY_MS = 250;    // at most four frames a second; the service keeps only the newest anyway
 
   let live = null;              // {socket, stream, timer, canvas, announced}
+  let liveStarting = false;     // the camera is being opened
 
   if ('speechSynthesis' in window) {
     $('live-speak-row').hidden = false;
@@ -561,14 +562,17 @@
       showError('This browser cannot use the camera here (it needs a secure page, https or localhost).');
       return;
     }
-    liveToggle.disabled = true;
+    // Not disabled while the camera opens: a disabled button would lose the keyboard focus.
+    liveStarting = true;
+    liveToggle.setAttribute('aria-disabled', 'true');
     let stream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
         video: {facingMode: {ideal: 'environment'}, width: {ideal: 640}, height: {ideal: 480}}, audio: false,
       });
     } catch (err) {
-      liveToggle.disabled = false;
+      liveStarting = false;
+      liveToggle.removeAttribute('aria-disabled');
       showError('The camera could not be opened: ' + (err.message || err.name) + '.');
       return;
     }
@@ -591,7 +595,8 @@
     liveCaption.textContent = 'Starting live captions…';
     liveStats.textContent = '';
     liveToggle.textContent = 'Stop live captions';
-    liveToggle.disabled = false;
+    liveToggle.removeAttribute('aria-disabled');
+    liveStarting = false;
   }
 
   function stopLive(message) {
@@ -614,6 +619,9 @@
   }
 
   liveToggle.addEventListener('click', () => {
+    if (liveStarting) {
+      return;
+    }
     if (live) {
       stopLive('Live captions are off.');
     } else {

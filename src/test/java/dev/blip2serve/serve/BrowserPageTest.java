@@ -100,10 +100,13 @@ class BrowserPageTest {
         try {
             FakeCameraVideo.write(video, List.of(IMAGE, SECOND_SCENE), 30, 256, 10);
             JsonNode result = runScript(LIVE_SCRIPT, video.toString(), "2");
+            System.out.println("live page: " + result);
             List<String> captions = new ArrayList<>();
             result.path("captions").forEach(c -> captions.add(c.asString()));
             assertThat(captions.stream().distinct().count()).as(result.toString()).isGreaterThanOrEqualTo(2);
             assertThat(captions).allSatisfy(c -> assertThat(c).isNotBlank().doesNotStartWith("Live captions"));
+            // They are of the video's scenes: eval-0001's red circle, then eval-0005's orange triangle.
+            assertThat(captions).anyMatch(c -> c.contains("red")).anyMatch(c -> c.contains("orange"));
             for (int i = 1; i < captions.size(); i++) {
                 assertThat(captions.get(i)).as("announced twice in a row: " + captions).isNotEqualTo(captions.get(i - 1));
             }
