@@ -11,7 +11,7 @@ J=$JAVA_HOME/bin
 PORT=${PORT:-18932}; REPO_DIR=${REPO_DIR:-/tmp/live-bench-repo}; BUILD_DIR=${BUILD_DIR:-target}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}; RATES=${RATES:-4,30}; PRECISIONS=${PRECISIONS:-fp32,fp16,w8a8,w4a16-rtn}
 OUT=${OUT:-docs/benchmarks/live-cpu.json}
-[ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -q -Dbuild.dir=$BUILD_DIR -Dmaven.test.skip=true package
+[ "${SKIP_BUILD:-0}" = 1 ] || ./mvnw -q -Dbuild.dir=$BUILD_DIR -Dmaven.test.skip=true -Dfuzz.skip=true package
 ./mvnw -q -Dbuild.dir=$BUILD_DIR dependency:build-classpath -Dmdep.outputFile=$BUILD_DIR/cp.txt
 JAR=$BUILD_DIR/blip2-serve.jar
 CKPT=src/main/resources/models/shapes-blip2

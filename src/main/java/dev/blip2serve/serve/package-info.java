@@ -10,6 +10,8 @@
  *   <li>{@code caption}: {@code POST /v1/captions}, {@code /v1/captions:compare} and {@code /v1/captions:stream}
  *       (Server-Sent Events) in three input forms (multipart, raw {@code image/*}, JSON with base64 or a data URL),
  *       parameter validation, meters.</li>
+ *   <li>{@code live}: {@code /v1/live}, live captioning over a WebSocket (newest frame wins, unchanged scenes
+ *       skipped, a message per caption change), its meters.</li>
  *   <li>{@code web}: request ids ({@code X-Request-Id}), problem+json (RFC 9457) for every error with a stable
  *       {@code type} under {@code https://blip2-serve.dev/problems/}, bounded body reading, multipart limits, the
  *       OpenAPI document.</li>

@@ -30,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code src/test/browser/caption-page.mjs}) against the real service on a random port (a fresh repository,
  * shapes-blip2 fp32 built at start-up). The script picks a fixture photo, presses Caption with the keyboard, waits
  * for the live region to announce the caption, asks a question, and saves screenshots (to {@code target/screenshots/}, or where {@code blip2.screenshots} says).
- * The caption it reads must be the one {@code POST /v1/captions} gives for the same image.
+ * The caption it reads must be the one {@code POST /v1/captions} gives for the same image. Live mode is driven by
+ * {@code src/test/browser/live-page.mjs} with Chromium's fake camera playing a video the test writes
+ * ({@link FakeCameraVideo}).
  *
  * <p>Needs {@code /usr/bin/chromium}, {@code node} and {@code npm ci} in {@code src/test/browser} ({@code .ci/run}
  * does both). Without them the test is skipped, unless {@code BLIP2_REQUIRE_BROWSER} is set (CI sets it), in which
