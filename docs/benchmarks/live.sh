@@ -18,10 +18,10 @@ CKPT=src/main/resources/models/shapes-blip2
 # The service bootstraps fp32 and fp16 only into a repository without shapes-blip2, so all four are made here.
 [ -f "$REPO_DIR/shapes-blip2/fp16/manifest.json" ] || $J/java -jar $JAR convert --checkpoint $CKPT --repo "$REPO_DIR" \
   --name shapes-blip2 --precision fp32,fp16
-for preset in w8a8 w4a16-rtn; do
-  [ -f "$REPO_DIR/shapes-blip2/$preset/manifest.json" ] || $J/java -jar $JAR quantize --checkpoint $CKPT \
-    --repo "$REPO_DIR" --model-name shapes-blip2 --preset $preset --calibration data/shapes-blip2/calib/calib.json
-done
+[ -f "$REPO_DIR/shapes-blip2/w8a8/manifest.json" ] || $J/java -jar $JAR quantize --checkpoint $CKPT \
+  --repo "$REPO_DIR" --model-name shapes-blip2 --preset w8a8 --calibration data/shapes-blip2/calib/calib.json
+[ -f "$REPO_DIR/shapes-blip2/w4a16-rtn/manifest.json" ] || $J/java -jar $JAR quantize --checkpoint $CKPT \
+  --repo "$REPO_DIR" --model-name shapes-blip2 --preset w4a16-rtn
 $J/java -jar $JAR serve --blip2.repository="$REPO_DIR" --server.port=$PORT --blip2.live.max-sessions=4 \
   > /tmp/live-bench-service.log 2>&1 &
 SERVICE=$!
