@@ -202,6 +202,27 @@ class LiveEndpointTest extends RealServiceTest {
     }
 
     @Test
+    void plainHttpAndOtherOriginsAreRefused() throws Exception {
+        HttpResponse<String> plain = get("/v1/live?precision=fp32");
+        assertThat(plain.statusCode()).isEqualTo(400);
+        assertThat(plain.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("application/problem+json"));
+        JsonNode problem = json.readTree(plain.body());
+        assertThat(problem.path("type").asString()).endsWith("/invalid-request");
+        assertThat(problem.path("detail").asString()).contains("WebSocket");
+
+        // A page of another origin may not open a live session in its visitor's browser.
+        java.util.concurrent.CompletableFuture<java.net.http.WebSocket> other = http.newWebSocketBuilder()
+                .header("Origin", "http://elsewhere.example").buildAsync(live(""), new java.net.http.WebSocket.Listener() {
+                });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> other.get(LiveClient.WAIT.toSeconds(),
+                        java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((java.net.http.WebSocketHandshakeException) e.getCause()).getResponse()
+                        .statusCode()).isEqualTo(403));
+    }
+
+    @Test
     void aQuestionStaysActiveForTheSession() throws Exception {
         String prompt = "Question: what color is the background? Answer:";
         String answerA = apiCaption(a, "fp32", prompt);

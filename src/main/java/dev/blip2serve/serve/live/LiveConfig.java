@@ -28,7 +28,7 @@ class LiveConfig implements WebSocketConfigurer, ServletContextAware {
 
     @Override
     public void registerWebSocketHandlers(WebSocketHandlerRegistry registry) {
-        registry.addHandler(handler, LiveSession.PATH);
+        registry.addHandler(handler, LiveSession.PATH).setHandshakeHandler(new LiveHandshakeHandler());
     }
 
     /** Without a real server (MockMvc tests) there is no container to size. */
