@@ -24,8 +24,8 @@ import tools.jackson.databind.JsonNode;
  * {@code /v1/live} on the real service (random port, the real engine on shapes-blip2 fp32 and fp16) through the JDK's
  * WebSocket client: captions equal to {@code POST /v1/captions}, a message only when the caption changes, unchanged
  * scenes skipped, the newest frame winning over frames sent while the session is busy, bad frames answered with
- * problems while the session goes on, bad parameters refused, the session cap, a frame over the size limit, a client
- * that drops its connection and one that stops reading. Nothing here is timed: {@code {"type":"status"}} answers once
+ * problems while the session goes on, bad parameters refused, plain HTTP and other origins refused, the session cap,
+ * a frame over the size limit, a client that drops its connection and one that stops reading. Nothing here is timed: {@code {"type":"status"}} answers once
  * every frame sent before it was handled, so the counts it returns are the test's synchronisation.
  */
 class LiveEndpointTest extends RealServiceTest {

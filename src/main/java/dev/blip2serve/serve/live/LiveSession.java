@@ -136,6 +136,9 @@ final class LiveSession {
         try {
             image = captions.decodeFrame(frame.bytes());
         } catch (RuntimeException e) {
+            if (!socket.isOpen()) {
+                return; // the client left while its frame waited for a decoding permit
+            }
             invalid++;
             metrics.frames(key, Fate.INVALID, 1);
             sendError(frame.seq(), e);
