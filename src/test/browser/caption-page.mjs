@@ -50,7 +50,7 @@ try {
   await status.filter({ hasText: 'Photo ready' }).waitFor();
 
   // Keyboard: focus the button and press Enter.
-  await page.getByRole('button', { name: 'Caption' }).focus();
+  await page.getByRole('button', { name: 'Caption', exact: true }).focus();
   await page.keyboard.press('Enter');
   await status.filter({ hasText: /^Caption: ./ }).waitFor();
   const statusText = (await status.textContent()).trim();
@@ -64,7 +64,7 @@ try {
 
   // A question turns it into visual question answering.
   await page.getByLabel('Ask about the photo').fill('what color is the background?');
-  await page.getByRole('button', { name: 'Caption' }).click();
+  await page.getByRole('button', { name: 'Caption', exact: true }).click();
   await status.filter({ hasText: /^Answer: ./ }).waitFor();
   const answerStatus = (await status.textContent()).trim();
   const answer = (await page.locator('#results tbody td.caption').first().textContent()).trim();
@@ -78,7 +78,7 @@ try {
   await small.getByRole('checkbox', { name: 'fp32' }).waitFor();
   await small.getByLabel('Choose a photo').setInputFiles(image);
   await small.getByRole('status').filter({ hasText: 'Photo ready' }).waitFor();
-  await small.getByRole('button', { name: 'Caption' }).click();
+  await small.getByRole('button', { name: 'Caption', exact: true }).click();
   await small.getByRole('status').filter({ hasText: /^Caption: ./ }).waitFor();
   await small.screenshot({ path: shot('caption-page-phone.png'), fullPage: true });
   await phone.close();
@@ -92,7 +92,7 @@ try {
     for (const box of await enabled.all()) {
       await box.check();
     }
-    await page.getByRole('button', { name: 'Caption' }).click();
+    await page.getByRole('button', { name: 'Caption', exact: true }).click();
     await status.filter({ hasText: /^\S+: .+\. \S+: ./ }).waitFor();
     await page.screenshot({ path: shot('caption-page-compare.png'), fullPage: true });
     shots.push('caption-page-compare.png');

@@ -1,5 +1,6 @@
 // The caption page: pick, drop or shoot a photo, tick precisions, optionally ask a question, read the captions.
 // One precision streams (POST v1/captions:stream, Server-Sent Events); several compare (POST v1/captions:compare).
+// Live mode sends camera frames over a WebSocket (v1/live) and announces each new caption the service sends.
 // No framework, no build step, no third-party code.
 'use strict';
 
@@ -464,6 +465,167 @@
       busy = false;
       submit.removeAttribute('aria-disabled');
       submit.textContent = 'Caption';
+    }
+  });
+
+  // ------------------------------------------------------------------ live captions (v1/live)
+
+  const liveToggle = $('live-toggle');
+  const liveVideo = $('live-video');
+  const liveCaption = $('live-caption');
+  const liveStats = $('live-stats');
+  const liveSpeak = $('live-speak');
+  const LIVE_SIDE = 640;        // frames are drawn at most this wide before JPEG encoding
+  const LIVE_EVERY_MS = 250;    // at most four frames a second; the service keeps only the newest anyway
+
+  let live = null;              // {socket, stream, timer, canvas, announced}
+  let liveStarting = false;     // the camera is being opened
+
+  if ('speechSynthesis' in window) {
+    $('live-speak-row').hidden = false;
+  }
+
+  /** A new caption, announced by the live region and spoken; the same caption is never announced twice in a row. */
+  function announceLive(text) {
+    if (!live || text === live.announced) {
+      return;
+    }
+    live.announced = text;
+    liveCaption.textContent = text;
+    if (liveSpeak.checked && 'speechSynthesis' in window) {
+      window.speechSynthesis.cancel();
+      window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+    }
+  }
+
+  function liveUrl() {
+    const params = new URLSearchParams();
+    const precision = chosenPrecisions()[0];
+    if (precision) {
+      params.set('precision', precision);
+    }
+    const prompt = toPrompt(question.value);
+    if (prompt) {
+      params.set('prompt', prompt);
+    }
+    const url = new URL('v1/live?' + params, document.baseURI);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url;
+  }
+
+  function sendFrame() {
+    if (!live) {
+      return;
+    }
+    live.timer = setTimeout(sendFrame, LIVE_EVERY_MS);
+    const socket = live.socket;
+    // A frame still on its way (slow network) is not queued behind: this one is skipped.
+    if (socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > 0 || liveVideo.readyState < 2
+        || !liveVideo.videoWidth) {
+      return;
+    }
+    const scale = Math.min(1, LIVE_SIDE / liveVideo.videoWidth);
+    live.canvas.width = Math.round(liveVideo.videoWidth * scale);
+    live.canvas.height = Math.round(liveVideo.videoHeight * scale);
+    live.canvas.getContext('2d').drawImage(liveVideo, 0, 0, live.canvas.width, live.canvas.height);
+    live.canvas.toBlob((blob) => {
+      if (blob && live && live.socket === socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(blob);
+      }
+    }, 'image/jpeg', 0.8);
+  }
+
+  function onLiveMessage(event) {
+    let m;
+    try {
+      m = JSON.parse(event.data);
+    } catch (e) {
+      return;
+    }
+    if (m.type === 'ready') {
+      liveCaption.textContent = 'Live captions on (' + m.precision + '). Waiting for the first caption…';
+      sendFrame();
+    } else if (m.type === 'caption') {
+      announceLive(m.caption);
+      const f = m.frames;
+      liveStats.textContent = 'Frame ' + m.frame + ': ' + m.timings_ms.glass_to_caption.toFixed(0)
+        + ' ms from frame to caption. Frames: ' + f.received + ' sent, ' + f.captioned + ' captioned, '
+        + f.skipped + ' unchanged, ' + f.dropped + ' dropped.';
+    } else if (m.type === 'error') {
+      liveStats.textContent = describe(m.error);
+    }
+  }
+
+  async function startLive() {
+    clearError();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !('WebSocket' in window)) {
+      showError('This browser cannot use the camera here (it needs a secure page, https or localhost).');
+      return;
+    }
+    // Not disabled while the camera opens: a disabled button would lose the keyboard focus.
+    liveStarting = true;
+    liveToggle.setAttribute('aria-disabled', 'true');
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: {facingMode: {ideal: 'environment'}, width: {ideal: 640}, height: {ideal: 480}}, audio: false,
+      });
+    } catch (err) {
+      liveStarting = false;
+      liveToggle.removeAttribute('aria-disabled');
+      showError('The camera could not be opened: ' + (err.message || err.name) + '.');
+      return;
+    }
+    liveVideo.srcObject = stream;
+    liveVideo.hidden = false;
+    try {
+      await liveVideo.play();
+    } catch (e) {
+      // muted inline video plays without a gesture; if not, frames wait for it
+    }
+    const socket = new WebSocket(liveUrl());
+    live = {socket, stream, timer: null, canvas: document.createElement('canvas'), announced: null};
+    socket.addEventListener('message', onLiveMessage);
+    socket.addEventListener('close', (e) => {
+      if (live && live.socket === socket) {
+        stopLive(e.code === 1000 ? 'Live captions are off.' : 'Live captions stopped: '
+          + (e.reason || 'the connection closed') + '.');
+      }
+    });
+    liveCaption.textContent = 'Starting live captions…';
+    liveStats.textContent = '';
+    liveToggle.textContent = 'Stop live captions';
+    liveToggle.removeAttribute('aria-disabled');
+    liveStarting = false;
+  }
+
+  function stopLive(message) {
+    const current = live;
+    live = null;
+    if (current) {
+      clearTimeout(current.timer);
+      if (current.socket.readyState <= WebSocket.OPEN) {
+        current.socket.close(1000, 'stopped');
+      }
+      current.stream.getTracks().forEach((t) => t.stop());
+    }
+    if ('speechSynthesis' in window) {
+      window.speechSynthesis.cancel();
+    }
+    liveVideo.srcObject = null;
+    liveVideo.hidden = true;
+    liveToggle.textContent = 'Start live captions';
+    liveCaption.textContent = message;
+  }
+
+  liveToggle.addEventListener('click', () => {
+    if (liveStarting) {
+      return;
+    }
+    if (live) {
+      stopLive('Live captions are off.');
+    } else {
+      startLive();
     }
   });
 

@@ -14,6 +14,8 @@
  *   <li>{@code openai}: the OpenAI-compatible {@code POST /v1/chat/completions} (one image per request, streaming
  *       chunks, OpenAI's error shape), translated onto {@code caption}'s service; remote image URLs off by default,
  *       behind SSRF guards when enabled.</li>
+ *   <li>{@code live}: {@code /v1/live}, live captioning over a WebSocket (newest frame wins, unchanged scenes
+ *       skipped, a message per caption change), its meters.</li>
  *   <li>{@code web}: request ids ({@code X-Request-Id}), problem+json (RFC 9457) for every error with a stable
  *       {@code type} under {@code https://blip2-serve.dev/problems/}, bounded body reading, multipart limits, the
  *       OpenAPI document.</li>

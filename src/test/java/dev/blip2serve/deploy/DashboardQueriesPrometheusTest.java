@@ -10,6 +10,7 @@ import dev.blip2serve.gpu.FakeNvml;
 import dev.blip2serve.gpu.Nvml;
 import dev.blip2serve.repository.Manifest;
 import dev.blip2serve.repository.ManifestIo;
+import dev.blip2serve.serve.LiveClient;
 import dev.blip2serve.serve.LoopbackService;
 import dev.blip2serve.serve.ServeApplication;
 import dev.blip2serve.serve.model.EmbeddedCheckpoint;
@@ -48,7 +49,7 @@ import tools.jackson.databind.JsonNode;
  * a temporary TSDB) against the service on a random port with a fresh repository. The repository is built before
  * the service starts: shapes-blip2 fp32 and fp16 converted from the bundled checkpoint (what the service's start-up
  * bootstrap would build), each manifest then given a {@code quality} entry (as eval writes it), so that the quality
- * panel ({@code blip2_variant_quality}) has data for both precisions too. Captions at both precisions (and one undecodable image each, for the error panels) are sent in two rounds,
+ * panel ({@code blip2_variant_quality}) has data for both precisions too. Captions at both precisions (and one undecodable image each, for the error panels, and one live session each, for the live row) are sent in two rounds,
  * the second once Prometheus has the first's series, so rates and quantiles have increases to work on. Then each panel
  * target and query variable is evaluated through {@code /api/v1/query} with Grafana's variables replaced
  * ({@code $__rate_interval} = 1m, {@code $model}, {@code $precision} = both precisions) until each returns a finite
@@ -227,6 +228,23 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
             HttpResponse<String> bad = post("/v1/captions?precision=" + precision,
                     "not an image".getBytes(StandardCharsets.UTF_8));
             assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
+            live(precision, png);
+        }
+    }
+
+    /** A live session (the live row): a frame captioned, the same frame again (skipped), the counts. */
+    private void live(String precision, byte[] png) throws IOException, InterruptedException {
+        try (LiveClient live = LiveClient.open(http, URI.create("ws://127.0.0.1:" + port + "/v1/live?precision="
+                + precision))) {
+            live.next("ready");
+            live.send(png);
+            live.next("caption");
+            live.send(png);
+            assertThat(live.status().path("frames").path("skipped").asLong()).isEqualTo(1);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("the live session failed", e);
         }
     }
 

@@ -30,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code src/test/browser/caption-page.mjs}) against the real service on a random port (a fresh repository,
  * shapes-blip2 fp32 built at start-up). The script picks a fixture photo, presses Caption with the keyboard, waits
  * for the live region to announce the caption, asks a question, and saves screenshots (to {@code target/screenshots/}, or where {@code blip2.screenshots} says).
- * The caption it reads must be the one {@code POST /v1/captions} gives for the same image.
+ * The caption it reads must be the one {@code POST /v1/captions} gives for the same image. Live mode is driven by
+ * {@code src/test/browser/live-page.mjs} with Chromium's fake camera playing a video the test writes
+ * ({@link FakeCameraVideo}).
  *
  * <p>Needs {@code /usr/bin/chromium}, {@code node} and {@code npm ci} in {@code src/test/browser} ({@code .ci/run}
  * does both). Without them the test is skipped, unless {@code BLIP2_REQUIRE_BROWSER} is set (CI sets it), in which
@@ -42,7 +44,10 @@ class BrowserPageTest {
     private static final Path SCRIPT = Path.of("src/test/browser/caption-page.mjs");
     private static final Path PLAYWRIGHT = Path.of("src/test/browser/node_modules/playwright-core/package.json");
     private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM_PATH", "/usr/bin/chromium"));
+    private static final Path LIVE_SCRIPT = Path.of("src/test/browser/live-page.mjs");
     private static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0001.png");
+    /** The live test's second scene: a black background after eval-0001's white one. */
+    private static final Path SECOND_SCENE = Path.of("data/shapes-blip2/eval/images/eval-0005.png");
     /** CI writes under target/ so a test run leaves the tree clean; refresh docs/screenshots with -Dblip2.screenshots=docs/screenshots. */
     private static final Path SCREENSHOTS = Path.of(System.getProperty("blip2.screenshots", "target/screenshots"));
     private static final Duration BOUND = Duration.ofMinutes(10); // waiting bounds, not latency checks
@@ -67,20 +72,7 @@ class BrowserPageTest {
         waitUntilReady();
         String expected = apiCaption();
 
-        Path out = Files.createTempFile("caption-page-", ".out");
-        Process node = new ProcessBuilder("node", SCRIPT.toString(), "http://127.0.0.1:" + port + "/", IMAGE.toString(),
-                SCREENSHOTS.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean ended = node.waitFor(BOUND.toMinutes(), TimeUnit.MINUTES);
-        if (!ended) {
-            node.destroyForcibly();
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        Files.deleteIfExists(out);
-        assertThat(ended).as("the browser script ended:\n" + output).isTrue();
-        assertThat(node.exitValue()).as(output).isZero();
-
-        String last = output.strip().lines().reduce((a, b) -> b).orElse("");
-        JsonNode result = json.readTree(last);
+        JsonNode result = runScript(SCRIPT, IMAGE.toString());
         assertThat(result.path("caption").asString()).isEqualTo(expected);
         // The live region announced it, and the photo's alt text is the caption now.
         assertThat(result.path("status").asString()).isEqualTo("Caption: " + expected);
@@ -95,6 +87,62 @@ class BrowserPageTest {
             assertThat(isPng(file)).as(file + " is a PNG").isTrue();
         }
         assertThat(names).contains("caption-page-caption.png", "caption-page-phone.png");
+    }
+
+    /**
+     * Live mode with Chromium's fake camera playing a video the test makes from two fixture photos (3 s of each, then
+     * again, as Chromium loops it): started and stopped with the keyboard, the live region announces captions that
+     * change with the scene, never the same one twice in a row, and each is handed to speechSynthesis once.
+     */
+    @Test
+    void aPersonHearsLiveCaptionsChangeWithTheScene() throws Exception {
+        requireBrowser();
+        waitUntilReady();
+        Path video = Files.createTempFile("live-camera-", ".y4m");
+        try {
+            FakeCameraVideo.write(video, List.of(IMAGE, SECOND_SCENE), 30, 256, 10);
+            JsonNode result = runScript(LIVE_SCRIPT, video.toString(), "2");
+            System.out.println("live page: " + result);
+            List<String> captions = new ArrayList<>();
+            result.path("captions").forEach(c -> captions.add(c.asString()));
+            assertThat(captions.stream().distinct().count()).as(result.toString()).isGreaterThanOrEqualTo(2);
+            assertThat(captions).allSatisfy(c -> assertThat(c).isNotBlank().doesNotStartWith("Live captions"));
+            // They are of the video's scenes: eval-0001's red circle, then eval-0005's orange triangle.
+            assertThat(captions).anyMatch(c -> c.contains("red")).anyMatch(c -> c.contains("orange"));
+            for (int i = 1; i < captions.size(); i++) {
+                assertThat(captions.get(i)).as("announced twice in a row: " + captions).isNotEqualTo(captions.get(i - 1));
+            }
+            if (result.path("speech").asBoolean()) {
+                List<String> spoken = new ArrayList<>();
+                result.path("spoken").forEach(c -> spoken.add(c.asString()));
+                assertThat(spoken).isEqualTo(captions);
+            }
+            assertThat(result.path("stopped").asString()).isEqualTo("Live captions are off.");
+            for (JsonNode shot : result.path("screenshots")) {
+                assertThat(isPng(Path.of(shot.asString()))).as(shot + " is a PNG").isTrue();
+            }
+        } finally {
+            Files.deleteIfExists(video);
+        }
+    }
+
+    /** Runs a browser script against the service; its last line of output, as JSON. */
+    private JsonNode runScript(Path script, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("node", script.toString(), "http://127.0.0.1:" + port + "/"));
+        command.add(args[0]);
+        command.add(SCREENSHOTS.toString());
+        command.addAll(List.of(args).subList(1, args.length));
+        Path out = Files.createTempFile("browser-script-", ".out");
+        Process node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        boolean ended = node.waitFor(BOUND.toMinutes(), TimeUnit.MINUTES);
+        if (!ended) {
+            node.destroyForcibly();
+        }
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        Files.deleteIfExists(out);
+        assertThat(ended).as("the browser script ended:\n" + output).isTrue();
+        assertThat(node.exitValue()).as(output).isZero();
+        return json.readTree(output.strip().lines().reduce((a, b) -> b).orElse(""));
     }
 
     /** Skipped on a machine without the browser tools, unless BLIP2_REQUIRE_BROWSER is set. */

@@ -21,7 +21,7 @@ import tools.jackson.databind.JsonNode;
  * The real service on a random port with the real engine, shared by its subclasses (one application context: same
  * annotations and property source): a fresh temporary repository where the service builds shapes-blip2 fp32 and
  * fp16 from the bundled checkpoint, next to a model whose only variant has a broken manifest. Queue: max batch 4,
- * 4 queued, one worker, 20 ms to fill a batch.
+ * 4 queued, one worker, 20 ms to fill a batch. Live sessions: 3 at most, frames up to 256 KB.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "blip2.bootstrap-variants=fp32,fp16",
@@ -29,7 +29,9 @@ import tools.jackson.databind.JsonNode;
         "blip2.batching.max-queued=4",
         "blip2.batching.workers=1",
         "blip2.batching.max-wait=20ms",
-        "blip2.batching.retry-after-seconds=1"})
+        "blip2.batching.retry-after-seconds=1",
+        "blip2.live.max-sessions=3",
+        "blip2.live.max-frame-bytes=256KB"})
 public abstract class RealServiceTest extends LoopbackService {
 
     static final Path IMAGE = Path.of("data/shapes-blip2/eval/images/eval-0000.png");

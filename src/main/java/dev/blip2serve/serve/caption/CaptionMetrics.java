@@ -35,7 +35,7 @@ public class CaptionMetrics {
 
     /** The API a request came through, the {@code api} tag of the request latency. */
     public enum Api {
-        CAPTIONS, CHAT_COMPLETIONS;
+        CAPTIONS, CHAT_COMPLETIONS, LIVE;
 
         String tag() {
             return name().toLowerCase(java.util.Locale.ROOT);

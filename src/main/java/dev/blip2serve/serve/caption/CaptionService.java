@@ -15,6 +15,7 @@ import dev.blip2serve.serve.caption.CaptionMetrics.Outcome;
 import dev.blip2serve.serve.model.CaptionModel;
 import dev.blip2serve.serve.model.ModelRegistry;
 import dev.blip2serve.serve.model.Variant;
+import dev.blip2serve.serve.model.VariantKey;
 import dev.blip2serve.serve.model.VariantState;
 import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.ProblemType;
@@ -229,6 +230,61 @@ public class CaptionService {
                 metrics.request(variant.key(), api, outcome, System.nanoTime() - start);
             }
         });
+    }
+
+    // ------------------------------------------------------------------ frames of a live session (/v1/live)
+
+    /**
+     * Refuses, before a live session starts, what would refuse each of its frames: an unknown model or precision
+     * (404), and, when the variant is ready, a prompt that leaves no room for the new tokens (400). A variant that is
+     * still loading is not refused here: its frames are answered with the problem until it is ready.
+     *
+     * @return the variant the session's frames go to
+     */
+    public VariantKey checkLive(CaptionOptions options) {
+        Variant variant = resolve(options.model(), options.precision());
+        Variant.Status status = variant.status();
+        if (status.state() == VariantState.READY) {
+            checkContext(status.model(), options);
+        }
+        return variant.key();
+    }
+
+    /**
+     * Decodes one frame with the same limits and decoding permits as a request's image.
+     *
+     * @throws ImageException the bytes are not a usable image
+     * @throws ApiException   413 when the frame is larger than {@code blip2.limits.max-body-bytes}
+     */
+    public DecodedImage decodeFrame(byte[] image) {
+        checkSize(image);
+        return decode(image);
+    }
+
+    /**
+     * Captions an already decoded frame through the variant's queue and micro-batcher, exactly as
+     * {@code POST /v1/captions} would (same meters, same problems); {@code decodeNanos} counts in its preprocess and
+     * total, which start {@code decodeNanos} before this call.
+     */
+    public CaptionResponse caption(DecodedImage decoded, long decodeNanos, CaptionOptions options, String requestId) {
+        long start = System.nanoTime() - decodeNanos;
+        Variant variant = resolve(options.model(), options.precision());
+        Outcome outcome = Outcome.ERROR;
+        try {
+            Submitted s = submit(variant, () -> decoded, options, Decoding.MOST_LIKELY, start, deadline(start, options),
+                    null);
+            s = new Submitted(s.variant(), s.model(), s.job(), s.image(), s.startNanos(),
+                    s.preprocessNanos() + decodeNanos, s.submittedNanos());
+            CaptionResponse response = respond(s, options, requestId, await(s.job()));
+            outcome = Outcome.SUCCESS;
+            return response;
+        } catch (RuntimeException e) {
+            outcome = outcomeOf(e);
+            logUnexpected(e);
+            throw e;
+        } finally {
+            metrics.request(variant.key(), CaptionMetrics.Api.LIVE, outcome, System.nanoTime() - start);
+        }
     }
 
     // ------------------------------------------------------------------ shared
