@@ -27,6 +27,8 @@ COPY .mvn .mvn
 COPY mvnw pom.xml ./
 # Dependencies in their own layer, so a code change does not download them again.
 RUN ./mvnw -B -q dependency:go-offline
+# The calibration and eval sets the jar carries (the service quantizes and scores the bundled model with them).
+COPY data/shapes-blip2 data/shapes-blip2
 COPY src/main src/main
 # -Dfuzz.skip: the pom's fuzz profile (a Surefire execution of its own) would otherwise run with the tests skipped.
 RUN ./mvnw -B -q -Dmaven.test.skip=true -Dfuzz.skip=true package && cp target/blip2-serve.jar /blip2-serve.jar

@@ -57,25 +57,16 @@ make_base() {
       --change 'CMD ["bash"]' - "${base}" >/dev/null
 }
 
-# The JDK where eclipse-temurin images have it (/opt/java/openjdk), with unzip for the Maven wrapper. With
-# BLIP2_BASE_MAVEN_SEED=DIR (a Maven local repository, e.g. ~/.m2/repository after the project's dependencies were
-# resolved) the image also carries a copy of it as root's local repository, so that the Dockerfile's dependency layer
-# finds what it needs instead of downloading it all again (CI: .ci/run). The Dockerfile does not depend on it.
+# The JDK where eclipse-temurin images have it (/opt/java/openjdk), with unzip for the Maven wrapper.
 make_jdk() {
   mkdir -p "${work}/jdk"
   # -L: this JDK links lib/security/cacerts to the host's /etc/ssl/certs/java/cacerts; the image needs the file.
   cp -aL "${jdk_home}" "${work}/jdk/openjdk"
-  local seed=""
-  if [[ -n "${BLIP2_BASE_MAVEN_SEED:-}" ]]; then
-    cp -a "${BLIP2_BASE_MAVEN_SEED}" "${work}/jdk/m2-repository"
-    seed="COPY m2-repository /root/.m2/repository"
-  fi
   build "${jdk}" "${work}/jdk" <<EOF
 FROM ${base}
 RUN apt-get update && apt-get install -y unzip && rm -rf /var/lib/apt/lists/*
 COPY openjdk /opt/java/openjdk
 ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-${seed}
 RUN java -version
 EOF
 }

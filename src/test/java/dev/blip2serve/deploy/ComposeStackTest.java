@@ -36,7 +36,8 @@ import tools.jackson.databind.JsonNode;
  * {@code PROMETHEUS_IMAGE} (the local image of Debian's prometheus where deploy/images/build-base-images.sh made it;
  * no Docker Hub here), {@code BLIP2_PORT} / {@code PROMETHEUS_PORT} as {@code 127.0.0.1:<free port>}, so both are
  * published on loopback only and the test talks to nothing else. A small extra file caps the containers' memory
- * (shared CI machine), turns restarts off (a crash must show), and gives the service a GPU to read: there is none
+ * (shared CI machine), turns restarts off (a crash must show), makes the background quantization of the bundled
+ * model (w8a8, w4a16, w4a4-g128, scored for the quality panel) calibrate on 16 images and score on 20, and gives the service a GPU to read: there is none
  * here, so src/test/c/fake_nvml.c, built by gcc, is mounted as its NVML library ({@code blip2.gpu.nvml-library},
  * {@code blip2.gpu.memory-metrics=on}; the service's real binding reads it, as DashboardQueriesPrometheusTest's Java
  * fake), and the GPU panels have series too. Grafana is not started (its image cannot be had here;
@@ -45,7 +46,8 @@ import tools.jackson.databind.JsonNode;
  */
 class ComposeStackTest {
 
-    private static final List<String> PRECISIONS = List.of("fp32", "fp16");
+    /** The bootstrapped floats and the quantized variants the service builds of them in the background. */
+    private static final List<String> PRECISIONS = List.of("fp32", "fp16", "w8a8", "w4a16", "w4a4-g128");
     private static final String MODEL = "shapes-blip2";
     private static final Path IMAGE = DeployTools.ROOT.resolve("data/shapes-blip2/eval/images/eval-0000.png");
     // Bounds on waiting (building the variants, scrapes every 5 s), not latency checks.
@@ -78,6 +80,8 @@ class ComposeStackTest {
                     mem_limit: %d
                     restart: "no"
                     environment:
+                      BLIP2_AUTOQUANTIZE_CALIBRATIONLIMIT: "16"
+                      BLIP2_AUTOQUANTIZE_EVALLIMIT: "20"
                       BLIP2_GPU_MEMORYMETRICS: "on"
                       BLIP2_GPU_NVMLLIBRARY: /opt/fake-nvml/libnvidia-ml.so.1
                     volumes:

@@ -97,6 +97,10 @@ class ContainerImageTest {
                 .withExposedPorts(PORT)
                 .withTmpFs(Map.of("/tmp", "rw,exec,nosuid,nodev,size=1g"))
                 .withEnv("BLIP2_BATCHING_MAX_BATCH", "4")
+                // The background quantization of the bundled model runs too, on small sets (ComposeStackTest
+                // waits for its variants).
+                .withEnv("BLIP2_AUTOQUANTIZE_CALIBRATIONLIMIT", "8")
+                .withEnv("BLIP2_AUTOQUANTIZE_EVALLIMIT", "10")
                 .withLogConsumer(logs)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withReadonlyRootfs(true)
