@@ -14,6 +14,10 @@ import sun.misc.Signal;
  * Here the signal closes the application context first (the web server stops taking connections, running requests
  * finish, every variant drains its queue and closes its sessions), and only then does the JVM exit and run the
  * hooks.
+ *
+ * <p>Exit status: SIGTERM is how Docker, Kubernetes and systemd ask a service to stop, so a stop that drained
+ * completely exits 0 (a container stopped that way reads "Exited (0)", not as a failure); SIGINT exits 130 as an
+ * interrupted program does; a context that failed to close exits 1.
  */
 final class ShutdownSignals {
 
@@ -33,10 +37,12 @@ final class ShutdownSignals {
                     // Not a daemon: the JVM must not end on its own once the context is closed, before the exit below.
                     Thread.ofPlatform().name("blip2-shutdown").daemon(false).start(() -> {
                         LOG.info("SIG{}: finishing admitted requests, then stopping", name);
+                        int status = 1;
                         try {
                             context.close();
+                            status = name.equals("TERM") ? 0 : 128 + signal.getNumber();
                         } finally {
-                            System.exit(128 + signal.getNumber());
+                            System.exit(status);
                         }
                     });
                 });

@@ -58,17 +58,7 @@ class ComposeFilesTest {
     @Test
     void cpuOverrideParsesAndDropsTheGpu() throws IOException {
         List<String> compose = requireCompose();
-        Map<String, Object> model;
-        if (DeployTools.composeV2(compose)) {
-            model = config(compose, BASE, CPU);
-        } else {
-            Map<String, Object> merged = merge(load(BASE), load(CPU));
-            Path file = tmp.resolve("docker-compose.merged.yml");
-            DumperOptions o = new DumperOptions();
-            o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-            Files.writeString(file, new Yaml(o).dump(merged));
-            model = config(compose, file);
-        }
+        Map<String, Object> model = config(compose, cpuFiles(compose, tmp).toArray(Path[]::new));
         Map<String, Object> serve = service(model, "blip2-serve");
         assertThat(map(serve, "build")).containsEntry("target", "cpu");
         assertThat(String.valueOf(serve.get("image"))).isEqualTo("blip2-serve:0.1.0-cpu");
@@ -117,7 +107,23 @@ class ComposeFilesTest {
 
     // ------------------------------------------------------------------ Compose
 
-    private static List<String> requireCompose() {
+    /**
+     * The {@code -f} files of the CPU deployment: both files for Compose v2; for v1, which does not know {@code !reset},
+     * one file in {@code tmp} with the override merged by the Compose merge rules (relative paths stay relative to the
+     * project directory, which the caller passes as {@code --project-directory}).
+     */
+    static List<Path> cpuFiles(List<String> compose, Path tmp) throws IOException {
+        if (DeployTools.composeV2(compose)) {
+            return List.of(BASE, CPU);
+        }
+        Path file = tmp.resolve("docker-compose.merged.yml");
+        DumperOptions o = new DumperOptions();
+        o.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        Files.writeString(file, new Yaml(o).dump(merge(load(BASE), load(CPU))));
+        return List.of(file);
+    }
+
+    static List<String> requireCompose() {
         java.util.Optional<List<String>> compose = DeployTools.compose();
         DeployTools.require(compose.map(c -> Path.of(c.getFirst())), "docker compose (Debian package docker-compose)");
         return compose.get();

@@ -19,7 +19,6 @@ import dev.blip2serve.bench.ProcessMemory;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -125,15 +124,15 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
                 .anyMatch(q -> q.expr().contains("blip2_variant_load_gpu_delta_bytes"));
 
         waitUntilBothPrecisionsAreReady();
-        URI prom = startPrometheus(binary);
+        PrometheusApi prom = new PrometheusApi(http, startPrometheus(binary), PRECISIONS);
 
         byte[] png = Files.readAllBytes(IMAGE);
         traffic(png);
         // The series exist in Prometheus before the second round, so that round shows up as increases.
         poll(SCRAPED_WITHIN, "Prometheus has scraped the first requests", () -> {
-            JsonNode tokens = query(prom, "blip2_generated_tokens_total{model=\"" + MODEL + "\"}");
-            JsonNode errors = query(prom, "blip2_caption_latency_seconds_count{outcome=\"client_error\"}");
-            return precisions(tokens).containsAll(PRECISIONS) && precisions(errors).containsAll(PRECISIONS) ? "" : "not yet";
+            JsonNode tokens = prom.query("blip2_generated_tokens_total{model=\"" + MODEL + "\"}");
+            JsonNode errors = prom.query("blip2_caption_latency_seconds_count{outcome=\"client_error\"}");
+            return PrometheusApi.precisionsOf(tokens).containsAll(PRECISIONS) && PrometheusApi.precisionsOf(errors).containsAll(PRECISIONS) ? "" : "not yet";
         });
         traffic(png);
 
@@ -145,7 +144,7 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
         poll(DATA_WITHIN, "every dashboard query returns data", () -> {
             for (Dashboards.Query q : List.copyOf(missing.keySet())) {
                 String promql = Dashboards.promql(q.expr(), variables);
-                String problem = check(prom, q, promql);
+                String problem = prom.missing(q, promql);
                 if (problem.isEmpty()) {
                     missing.remove(q);
                 } else {
@@ -158,7 +157,7 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
 
         // The quality gauges carry the manifests' numbers, one series per precision, dataset and metric.
         Map<String, Double> quality = new java.util.TreeMap<>();
-        query(prom, "blip2_variant_quality{model=\"" + MODEL + "\"}").forEach(s -> quality.put(
+        prom.query("blip2_variant_quality{model=\"" + MODEL + "\"}").forEach(s -> quality.put(
                 s.path("metric").path("precision").asString() + " " + s.path("metric").path("dataset").asString() + " "
                         + s.path("metric").path("metric").asString(),
                 Double.parseDouble(s.path("value").get(1).asString())));
@@ -169,53 +168,11 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
 
         // The GPU series are the fake NVML's numbers, read by the service through the binding.
         assertThat(GPU.initCalls.get()).as("the service initialised NVML").isPositive();
-        JsonNode total = query(prom, "blip2_gpu_memory_total_bytes");
+        JsonNode total = prom.query("blip2_gpu_memory_total_bytes");
         assertThat(total).hasSize(1);
         assertThat(Double.parseDouble(total.get(0).path("value").get(1).asString())).isEqualTo((double) GPU.total);
-        assertThat(precisions(query(prom, "blip2_variant_load_gpu_delta_bytes{model=\"" + MODEL + "\"}")))
+        assertThat(PrometheusApi.precisionsOf(prom.query("blip2_variant_load_gpu_delta_bytes{model=\"" + MODEL + "\"}")))
                 .containsAll(PRECISIONS);
-    }
-
-    /** "" when the query has data: a finite value, for each precision when the series carry one. */
-    private String check(URI prom, Dashboards.Query q, String promql) {
-        if (promql.contains("$")) {
-            return "an unreplaced Grafana variable";
-        }
-        JsonNode result;
-        try {
-            result = query(prom, promql);
-        } catch (AssertionError e) {
-            return e.getMessage();
-        }
-        if (result.isEmpty()) {
-            return "no data";
-        }
-        String label = Dashboards.labelOfVariable(q.expr());
-        if (label != null) {
-            Set<String> values = new TreeSet<>();
-            result.forEach(s -> values.add(s.path("metric").path(label).asString()));
-            values.remove("");
-            return values.isEmpty() ? "no values of the label " + label : "";
-        }
-        Set<String> finiteFor = new TreeSet<>();
-        boolean byPrecision = false;
-        boolean anyFinite = false;
-        for (JsonNode series : result) {
-            double v = Double.parseDouble(series.path("value").get(1).asString());
-            String p = series.path("metric").path("precision").asString();
-            byPrecision |= !p.isEmpty();
-            if (Double.isFinite(v)) {
-                anyFinite = true;
-                finiteFor.add(p);
-            }
-        }
-        if (!anyFinite) {
-            return "no finite value: " + result;
-        }
-        if (byPrecision && !finiteFor.containsAll(PRECISIONS)) {
-            return "no finite value for every precision, only " + finiteFor + ": " + result;
-        }
-        return "";
     }
 
     /** Per precision: three captions and one undecodable image (422, outcome client_error). */
@@ -336,37 +293,10 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
         });
         // The service's target is up (a scrape succeeded) before any traffic.
         poll(Duration.ofMinutes(1), "Prometheus scrapes the service", () -> {
-            JsonNode up = query(prom, "up{job=\"blip2-serve\"}");
+            JsonNode up = new PrometheusApi(http, prom, PRECISIONS).query("up{job=\"blip2-serve\"}");
             return !up.isEmpty() && up.get(0).path("value").get(1).asString().equals("1") ? "" : "up: " + up;
         });
         return prom;
-    }
-
-    /** The result vector of an instant query; fails on an error answer (a PromQL syntax error, say). */
-    private JsonNode query(URI prom, String promql) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(prom.resolve("/api/v1/query?query="
-                            + URLEncoder.encode(promql, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JsonNode body = Dashboards.JSON.readTree(r.body());
-            if (r.statusCode() != 200 || !body.path("status").asString().equals("success")) {
-                throw new AssertionError("query failed (" + r.statusCode() + "): " + r.body());
-            }
-            JsonNode data = body.path("data");
-            assertThat(data.path("resultType").asString()).as(promql).isEqualTo("vector");
-            return data.path("result");
-        } catch (IOException e) {
-            throw new AssertionError("query failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static Set<String> precisions(JsonNode result) {
-        Set<String> found = new TreeSet<>();
-        result.forEach(s -> found.add(s.path("metric").path("precision").asString()));
-        return found;
     }
 
     @AfterAll

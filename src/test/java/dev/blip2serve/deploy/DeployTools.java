@@ -141,7 +141,13 @@ final class DeployTools {
 
     /** Runs a command to its end (bounded), in {@code dir} or the project root. */
     static Result run(List<String> command, Duration timeout, Path dir) {
+        return run(command, timeout, dir, java.util.Map.of());
+    }
+
+    /** Runs a command to its end (bounded), in {@code dir} or the project root, with {@code env} added. */
+    static Result run(List<String> command, Duration timeout, Path dir, java.util.Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(command).directory((dir == null ? ROOT : dir).toFile());
+        pb.environment().putAll(env);
         pb.environment().put("HELM_CACHE_HOME", tmpHome("cache"));
         pb.environment().put("HELM_CONFIG_HOME", tmpHome("config"));
         pb.environment().put("HELM_DATA_HOME", tmpHome("data"));

@@ -3,21 +3,21 @@ package dev.blip2serve.serve;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Reads values out of a Prometheus text scrape. */
-final class Scrape {
+/** Reads values out of a Prometheus text scrape (also for the container tests in dev.blip2serve.deploy). */
+public final class Scrape {
 
     private Scrape() {
     }
 
     /** The lines of {@code metric} (exact name, with labels) that carry every one of {@code labels}. */
-    static List<String> lines(String scrape, String metric, String... labels) {
+    public static List<String> lines(String scrape, String metric, String... labels) {
         Pattern start = Pattern.compile("^" + Pattern.quote(metric) + "\\{");
         return scrape.lines().filter(l -> start.matcher(l).find())
                 .filter(l -> List.of(labels).stream().allMatch(l::contains)).toList();
     }
 
     /** The value of the one line of {@code metric} with {@code labels}; NaN if there is none. */
-    static double value(String scrape, String metric, String... labels) {
+    public static double value(String scrape, String metric, String... labels) {
         List<String> found = lines(scrape, metric, labels);
         if (found.isEmpty()) {
             return Double.NaN;
