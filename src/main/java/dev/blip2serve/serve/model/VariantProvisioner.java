@@ -54,7 +54,7 @@ public class VariantProvisioner implements DisposableBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(VariantProvisioner.class);
     static final String TEMP_PREFIX = ".building-";
-    private static final Duration STOP_WAIT = Duration.ofSeconds(20);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
     /**
      * The data a job calibrates on and scores with.
@@ -128,7 +128,7 @@ public class VariantProvisioner implements DisposableBean {
         Path modelDir = properties.repository().resolve(job.model());
         for (String name : job.presets()) {
             Variant v = queue(modelDir, job.model(), name);
-            if (v != null) {
+            if (v != null && !queued.contains(v)) { // "W8A8" and "w8a8" are one preset
                 queued.add(v);
             }
         }

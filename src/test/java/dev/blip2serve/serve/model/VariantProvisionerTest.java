@@ -116,7 +116,7 @@ class VariantProvisionerTest {
     void aFailingPresetIsReportedWhileTheOthersServe() throws Exception {
         Path brokenCalibration = Files.writeString(repository.resolve("calib.json"), "{ not json");
         Service s = start();
-        CompletableFuture<Void> job = provision(s, brokenCalibration, "w8a8", "w5a5", "w4a16-rtn");
+        CompletableFuture<Void> job = provision(s, brokenCalibration, "w8a8", "w5a5", "w4a16-rtn", "W4A16-RTN");
         Variant unknown = s.registry().find(MODEL, "w5a5").orElseThrow();
         assertThat(unknown.state()).isEqualTo(VariantState.FAILED);
         assertThat(unknown.status().reason()).contains("unknown preset 'w5a5'");
@@ -171,6 +171,20 @@ class VariantProvisionerTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void autoQuantizeSettingsAreTrimmedAndChecked() {
+        assertThat(new ServeProperties.AutoQuantize(List.of(" w8a8 ", "", "w4a16", "w8a8"), 0, 0, 2, 10).presets())
+                .containsExactly("w8a8", "w4a16");
+        assertThat(new ServeProperties.AutoQuantize(List.of(), 0, 0, 3, 10).effectiveThreads()).isEqualTo(3);
+        assertThat(new ServeProperties.AutoQuantize(List.of(), 0, 0, 0, 10).effectiveThreads()).isPositive();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServeProperties.AutoQuantize(List.of(), 0, 0, 0, 20))
+                .hasMessage("blip2.auto-quantize.nice must be in 0..19, got 20");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServeProperties.AutoQuantize(List.of(), -1, 0, 0, 10))
+                .hasMessageContaining("must not be negative");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServeProperties.AutoQuantize(List.of(), 0, 0, -2, 10))
+                .hasMessage("blip2.auto-quantize.threads must not be negative, got -2");
     }
 
     private List<String> folders() throws IOException {
