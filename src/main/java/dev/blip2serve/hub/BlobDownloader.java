@@ -58,6 +58,7 @@ final class BlobDownloader {
             out.truncate(have);
             hasher.prefix(partial, have);
             out.position(have);
+            listener.progress(file, have, meta.size()); // where this download starts, for its rate
             int failures = 0;
             while (meta.size() < 0 || have < meta.size()) {
                 HttpResponse<InputStream> r = http.download(meta.location(), have, file);

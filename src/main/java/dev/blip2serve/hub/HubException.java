@@ -37,8 +37,8 @@ public class HubException extends RuntimeException {
         return kind;
     }
 
-    /** True for the user's mistakes (bad id, missing repository, no access, nothing cached), false for the hub's. */
+    /** True for what the user asked for or must fix (bad id, missing repository, no access, nothing cached). */
     public boolean badInput() {
-        return kind != Kind.UNAVAILABLE;
+        return kind == Kind.BAD_INPUT || kind == Kind.NOT_FOUND || kind == Kind.UNAUTHORIZED || kind == Kind.NOT_CACHED;
     }
 }
