@@ -73,7 +73,8 @@
       return;
     }
     renderPrecisions(models, null);
-    const loading = models.variants.some((v) => v.model === models.default_model && v.state === 'loading');
+    const loading = models.variants.some((v) => v.model === models.default_model
+      && (v.state === 'loading' || v.state === 'building'));
     if (loading && polls++ < MODELS_POLLS) {
       setTimeout(loadModels, 3000);
     }
@@ -122,8 +123,8 @@
       if (v.is_default) {
         notes.push('default');
       }
-      if (v.state === 'loading') {
-        notes.push('loading' + (v.detail ? ': ' + v.detail : ''));
+      if (v.state === 'loading' || v.state === 'building') {
+        notes.push(v.state + (v.detail ? ': ' + v.detail : ''));
       } else if (v.state === 'failed') {
         notes.push('unavailable: ' + (v.reason || 'failed to load'));
       }

@@ -24,6 +24,7 @@ import org.springframework.util.unit.DataSize;
  * @param limits                 request limits
  * @param batching             per-variant queue, micro-batching, deadlines and shutdown
  * @param ort                    ONNX Runtime session settings
+ * @param autoQuantize           quantized variants of the bundled model built in the background after start-up
  */
 @ConfigurationProperties("blip2")
 public record ServeProperties(
@@ -37,7 +38,8 @@ public record ServeProperties(
         @DefaultValue("20") int defaultMaxNewTokens,
         @DefaultValue Limits limits,
         @DefaultValue Batching batching,
-        @DefaultValue Ort ort) {
+        @DefaultValue Ort ort,
+        @DefaultValue AutoQuantize autoQuantize) {
 
     /**
      * What one request may ask for.
@@ -126,6 +128,46 @@ public record ServeProperties(
         /** Session options for every variant: CPU, or the CUDA execution provider of the GPU build. */
         public OrtOptions options() {
             return new OrtOptions(intraOpThreads, cuda, cudaDevice, cudaMemoryLimit.toBytes());
+        }
+    }
+
+    /**
+     * Quantized variants of the bundled shapes-blip2 model, built by {@code VariantProvisioner} in the background
+     * once the default variant serves (readiness never waits for them), each scored on the bundled eval set. A
+     * variant already in the repository is never rebuilt.
+     *
+     * @param presets          quantize presets to build (e.g. {@code w8a8}, {@code w4a16}, {@code w4a4-g128}); empty
+     *                         turns background quantization off
+     * @param calibrationLimit the first N images of the bundled calibration set (0 = all 128)
+     * @param evalLimit        the first N items of the bundled eval set scored for {@code quality} (0 = all 300)
+     * @param threads          cores a build may use (its fork-join pool and ONNX Runtime sessions); 0 = half the
+     *                         cores, at least one
+     * @param nice             Linux nice value of the build threads (0..19): serving threads win the CPU
+     */
+    public record AutoQuantize(
+            @DefaultValue({"w8a8", "w4a16", "w4a4-g128"}) List<String> presets,
+            @DefaultValue("0") int calibrationLimit,
+            @DefaultValue("0") int evalLimit,
+            @DefaultValue("0") int threads,
+            @DefaultValue("10") int nice) {
+
+        public AutoQuantize {
+            presets = presets == null ? List.of()
+                    : presets.stream().map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
+            if (calibrationLimit < 0 || evalLimit < 0) {
+                throw new IllegalArgumentException("blip2.auto-quantize.calibration-limit and eval-limit must not be negative");
+            }
+            if (threads < 0) {
+                throw new IllegalArgumentException("blip2.auto-quantize.threads must not be negative, got " + threads);
+            }
+            if (nice < 0 || nice > 19) {
+                throw new IllegalArgumentException("blip2.auto-quantize.nice must be in 0..19, got " + nice);
+            }
+        }
+
+        /** The cores a build uses: {@link #threads}, or half the machine's. */
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         }
     }
 }

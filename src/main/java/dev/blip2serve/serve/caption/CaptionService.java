@@ -44,6 +44,8 @@ public class CaptionService {
 
     /** A loading variant is worth retrying soon; this is how soon. */
     private static final int LOADING_RETRY_SECONDS = 5;
+    /** A background quantization takes tens of seconds to minutes. */
+    private static final int BUILDING_RETRY_SECONDS = 30;
 
     private final ServeProperties properties;
     private final ModelRegistry registry;
@@ -333,6 +335,8 @@ public class CaptionService {
             case READY -> s.model();
             case LOADING -> throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, variant.key() + " is still loading ("
                     + s.detail() + ")").with("state", "loading").retryAfter(LOADING_RETRY_SECONDS);
+            case BUILDING -> throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, variant.key() + " is being built ("
+                    + s.detail() + ")").with("state", "building").retryAfter(BUILDING_RETRY_SECONDS);
             case FAILED -> throw new ApiException(ProblemType.VARIANT_UNAVAILABLE, variant.key() + " failed to load: "
                     + s.reason()).with("state", "failed");
         };

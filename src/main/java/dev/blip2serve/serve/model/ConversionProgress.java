@@ -5,19 +5,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logs a conversion's progress at each step and every quarter of it (the converter reports every chunk it
- * writes, far too often for a log) and shows it as the LOADING variant's detail in {@code /v1/models}.
+ * Logs a conversion's (or quantization's) progress at each step and every quarter of it (the converter reports
+ * every chunk it writes, far too often for a log) and shows it as the variant's detail in {@code /v1/models}: a
+ * LOADING variant's while the bundled checkpoint converts at start-up, a BUILDING one's in the background.
  */
 final class ConversionProgress implements ProgressListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConversionProgress.class);
 
     private final Variant variant;
+    private final String activity;
+    private final boolean background;
     private String step = "";
     private int quarter = -1;
 
     ConversionProgress(Variant variant) {
+        this(variant, "building from the bundled checkpoint", false);
+    }
+
+    /**
+     * @param activity   what the detail says before the step, e.g. {@code quantizing (w8a8)}
+     * @param background the variant is BUILDING (else LOADING)
+     */
+    ConversionProgress(Variant variant, String activity, boolean background) {
         this.variant = variant;
+        this.activity = activity;
+        this.background = background;
     }
 
     @Override
@@ -29,8 +42,12 @@ final class ConversionProgress implements ProgressListener {
         }
         this.step = step;
         this.quarter = q;
-        String text = "building from the bundled checkpoint: " + step + " " + percent + "%";
-        variant.loading(text);
+        String text = activity + ": " + step + " " + percent + "%";
+        if (background) {
+            variant.building(text);
+        } else {
+            variant.loading(text);
+        }
         LOG.info("{}: {}", variant.key(), text);
     }
 }

@@ -25,7 +25,7 @@ public class DefaultVariantHealthIndicator implements HealthIndicator {
     public Health health() {
         Health.Builder b = registry.defaultVariant().map(v -> switch (v.state()) {
             case READY -> Health.up();
-            case LOADING -> Health.outOfService().withDetail("detail", String.valueOf(v.status().detail()));
+            case BUILDING, LOADING -> Health.outOfService().withDetail("detail", String.valueOf(v.status().detail()));
             case FAILED -> Health.down().withDetail("reason", String.valueOf(v.status().reason()));
         }).orElseGet(() -> Health.outOfService().withDetail("detail", "not in the repository (yet)"));
         return b.withDetail("model", properties.defaultModel()).withDetail("precision", properties.defaultPrecision()).build();

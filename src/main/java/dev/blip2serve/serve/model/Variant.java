@@ -15,7 +15,7 @@ public final class Variant {
     /**
      * What is known now, swapped as one value so readers never see a READY state without its model.
      *
-     * @param detail   what a LOADING variant is doing (e.g. conversion progress), or null
+     * @param detail   what a BUILDING or LOADING variant is doing (e.g. conversion progress), or null
      * @param reason   why a FAILED variant was refused, or null
      * @param manifest the manifest when it could be read, else null
      * @param model    the loaded model when READY, else null
@@ -62,15 +62,29 @@ public final class Variant {
         return scheduler;
     }
 
-    public void loading(String detail) {
+    public synchronized void loading(String detail) {
         status = new Status(VariantState.LOADING, detail, null, status.manifest(), null);
     }
 
-    public void ready(CaptionModel model) {
+    /** Being made in the background (quantized, evaluated); not in the repository until complete. */
+    public synchronized void building(String detail) {
+        status = new Status(VariantState.BUILDING, detail, null, null, null);
+    }
+
+    /**
+     * The variant's manifest was rewritten on disk (e.g. its measured quality added): readers see the new one, the
+     * state and the loaded model stay.
+     */
+    public synchronized void manifestUpdated(Manifest manifest) {
+        Status s = status;
+        status = new Status(s.state(), s.detail(), s.reason(), manifest, s.model());
+    }
+
+    public synchronized void ready(CaptionModel model) {
         status = new Status(VariantState.READY, null, null, model.manifest(), model);
     }
 
-    public void failed(String reason, Manifest manifest) {
+    public synchronized void failed(String reason, Manifest manifest) {
         status = new Status(VariantState.FAILED, null, reason, manifest, null);
     }
 

@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,10 @@ import org.springframework.stereotype.Component;
  * Fills the registry once the application is up, on a background thread so liveness and {@code /v1/models}
  * answer while big variants verify and load: builds the bundled default if needed, registers every
  * {@code <repo>/<model>/<variant>/} as LOADING, then opens each (verifying its manifest), warms it up and marks
- * it READY, or FAILED with the reason. The default variant goes first, since readiness waits for it.
+ * it READY, or FAILED with the reason. The default variant goes first, since readiness waits for it. Then the
+ * bundled model's quantized variants are built in the background ({@link VariantProvisioner}); each is loaded here
+ * when done. Loads run on one thread of normal priority, started with the application, because threads inherit their
+ * creator's Linux nice value and a variant's ONNX Runtime threads are created while it opens.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "blip2.load-on-startup", matchIfMissing = true)
@@ -33,16 +39,31 @@ public class VariantLoader {
     private final ServeProperties properties;
     private final ModelRegistry registry;
     private final RepositoryBootstrap bootstrap;
+    private final VariantProvisioner provisioner;
+    private final ThreadPoolExecutor loads;
 
-    public VariantLoader(ServeProperties properties, ModelRegistry registry, RepositoryBootstrap bootstrap) {
+    public VariantLoader(ServeProperties properties, ModelRegistry registry, RepositoryBootstrap bootstrap,
+                         VariantProvisioner provisioner) {
         this.properties = properties;
         this.registry = registry;
         this.bootstrap = bootstrap;
+        this.provisioner = provisioner;
+        this.loads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().name("blip2-loader").daemon(true).factory());
+        loads.prestartAllCoreThreads(); // here, on a thread of normal priority (see the class comment)
     }
 
     @EventListener(ApplicationReadyEvent.class)
     public void start() {
-        Thread.ofPlatform().name("blip2-loader").daemon(true).start(this::loadAll);
+        loads.execute(() -> {
+            loadAll();
+            provisionBundled();
+        });
+    }
+
+    /** Opens a variant that was built while the service ran, after the loads queued before it. */
+    public void loadLater(Variant v) {
+        loads.execute(() -> load(v));
     }
 
     void loadAll() {
@@ -69,6 +90,36 @@ public class VariantLoader {
         }
         if (registry.defaultVariant().isEmpty()) {
             LOG.warn("the default variant {} is not in {}: the service will not become ready", first, repository);
+        }
+    }
+
+    /**
+     * Background work for the bundled model (blip2.auto-quantize): its missing presets, and quality for the variants
+     * the bootstrap makes, from copies of the bundled checkpoint and data sets (deleted when the job ends).
+     */
+    void provisionBundled() {
+        ServeProperties.AutoQuantize auto = properties.autoQuantize();
+        if (auto.presets().isEmpty()) {
+            return;
+        }
+        Path work = null;
+        try {
+            work = Files.createTempDirectory("blip2-provision-");
+            Path checkpoint = work.resolve("checkpoint");
+            EmbeddedCheckpoint.copyTo(checkpoint, VariantLoader.class.getClassLoader());
+            EmbeddedDatasets.Paths data = EmbeddedDatasets.copyTo(work.resolve("data"), VariantLoader.class.getClassLoader());
+            Path toDelete = work;
+            provisioner.submit(new VariantProvisioner.Job(EmbeddedCheckpoint.MODEL, checkpoint,
+                    properties.bootstrapVariants(), auto.presets(),
+                    new VariantProvisioner.Datasets(data.calibration(), auto.calibrationLimit(),
+                            EmbeddedDatasets.EVAL_NAME, data.eval(), auto.evalLimit()),
+                    this::loadLater, () -> VariantProvisioner.deleteTree(toDelete)));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot start building {}'s quantized variants {}: {}", EmbeddedCheckpoint.MODEL, auto.presets(),
+                    e.getMessage(), e);
+            if (work != null) {
+                VariantProvisioner.deleteTree(work);
+            }
         }
     }
 

@@ -38,7 +38,8 @@ class VariantLoaderTest {
 
         ServeProperties properties = TestProperties.defaults(repository, "shapes", "good", List.of());
         ModelRegistry registry = new ModelRegistry(properties, new SimpleMeterRegistry());
-        new VariantLoader(properties, registry, new RepositoryBootstrap(properties, registry)).loadAll();
+        new VariantLoader(properties, registry, new RepositoryBootstrap(properties, registry),
+                new VariantProvisioner(properties, registry)).loadAll();
         try {
             assertThat(registry.all()).extracting(v -> v.key().variant())
                     .containsExactly("empty", "good", "incomplete", "tampered");
