@@ -104,7 +104,12 @@ class HubClientTest {
         hub.dropAfter.put(SHARD, 100_000L);
         Snapshot snap = pull(settings());
         assertThat(Files.readAllBytes(snap.dir().resolve(SHARD))).isEqualTo(Files.readAllBytes(SHAPES.resolve(SHARD)));
-        assertThat(hub.log).contains("cdn GET " + SHARD, "cdn GET " + SHARD + " bytes=100000-");
+        // resumed from what reached the file (the bytes in flight when the server hung up may be lost)
+        assertThat(hub.log).contains("cdn GET " + SHARD).anySatisfy(l -> {
+            assertThat(l).startsWith("cdn GET " + SHARD + " bytes=");
+            long from = Long.parseLong(l.substring(l.indexOf('=') + 1, l.length() - 1));
+            assertThat(from).isBetween(1L, 100_000L);
+        });
         assertThat(snap.fetched()).isEqualTo(snap.bytes());
     }
 
