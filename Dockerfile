@@ -27,6 +27,8 @@ COPY .mvn .mvn
 COPY mvnw pom.xml ./
 # Dependencies in their own layer, so a code change does not download them again.
 RUN ./mvnw -B -q dependency:go-offline
+# The calibration and eval sets the jar carries (the service quantizes and scores the bundled model with them).
+COPY data/shapes-blip2 data/shapes-blip2
 COPY src/main src/main
 RUN ./mvnw -B -q -Dmaven.test.skip=true package && cp target/blip2-serve.jar /blip2-serve.jar
 

@@ -2,8 +2,9 @@
  * The captioning service (Spring Boot), feature-packaged; docs/SERVICE.md describes the API.
  *
  * <ul>
- *   <li>{@code model}: the registry of repository variants (LOADING / READY / FAILED with reason), the
- *       background loader with verification and warm-up, the bundled shapes-blip2 bootstrap, readiness
+ *   <li>{@code model}: the registry of repository variants (BUILDING / LOADING / READY / FAILED with reason), the
+ *       background loader with verification and warm-up, the bundled shapes-blip2 bootstrap, the background
+ *       quantization and scoring of its presets at low priority ({@code VariantProvisioner}), readiness
  *       ({@code defaultVariant} health), {@code GET /v1/models}, graceful drain at shutdown.</li>
  *   <li>{@code batch}: each variant's bounded queue and micro-batcher (429 + Retry-After when full, batches of
  *       requests with equal generation parameters, per-request deadlines, drain on shutdown).</li>

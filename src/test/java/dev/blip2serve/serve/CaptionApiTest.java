@@ -251,6 +251,23 @@ class CaptionApiTest extends FakeServiceTest {
     }
 
     @Test
+    void aVariantBuildingInTheBackgroundIs503AndListedWithItsProgress() throws Exception {
+        variant("w8a8").building("quantizing (background): calibrate 50%");
+        try {
+            expectProblem(mvc.perform(post("/v1/captions").contentType("image/png").content(png).param("precision", "w8a8")),
+                    ProblemType.VARIANT_UNAVAILABLE, 503)
+                    .andExpect(jsonPath("$.state").value("building"))
+                    .andExpect(jsonPath("$.detail").value("shapes-blip2/w8a8 is being built (quantizing (background): calibrate 50%)"))
+                    .andExpect(header().string("Retry-After", "30"));
+            mvc.perform(get("/v1/models"))
+                    .andExpect(jsonPath("$.variants[?(@.precision == 'w8a8')].state").value("building"))
+                    .andExpect(jsonPath("$.variants[?(@.precision == 'w8a8')].detail").value("quantizing (background): calibrate 50%"));
+        } finally {
+            variant("w8a8").loading("verifying and opening");
+        }
+    }
+
+    @Test
     void engineFailuresAre500WithoutInternals() throws Exception {
         fp32.failWith = new IllegalStateException("secret /opt/internal/path exploded");
         expectProblem(mvc.perform(post("/v1/captions").contentType("image/png").content(png)),

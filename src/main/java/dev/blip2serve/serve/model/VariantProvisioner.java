@@ -40,8 +40,8 @@ import org.springframework.stereotype.Component;
  * Makes the quantized variants of a model in the background, while the service serves the ones it has: for each
  * missing preset, quantize from the checkpoint (the {@code quantize} pipeline), score it on the eval set, file the
  * scores in its manifest's {@code quality}, and only then move the finished folder into the repository (one atomic
- * rename) and hand it to the loader. Variants already in the repository are never rebuilt; float variants the job
- * names are scored where their manifest lacks the eval set's numbers.
+ * rename) and hand it to the loader. Variants already in the repository are never rebuilt; serving variants the job
+ * names (the float ones) are scored after the builds where their manifest lacks the eval set's numbers.
  *
  * <p>Safety across restarts: a variant is built in {@code <model>/.building-<preset>-*}, a hidden folder the loader
  * skips, so a half-built variant is never served; the next start discards such folders and builds what is missing.
@@ -86,6 +86,21 @@ public class VariantProvisioner implements DisposableBean {
         public Job {
             score = List.copyOf(score);
             presets = List.copyOf(presets);
+        }
+
+        /** {@code text} without the job's folders: reasons are shown in {@code /v1/models}, server paths are not. */
+        String redact(String text) {
+            String out = text;
+            out = replace(out, checkpoint, "the checkpoint");
+            out = replace(out, data.calibration() == null ? null : data.calibration().getParent(), "the calibration set");
+            return replace(out, data.eval() == null ? null : data.eval().getParent(), "the eval set");
+        }
+
+        private static String replace(String text, Path folder, String name) {
+            if (folder == null) {
+                return text;
+            }
+            return text.replace(folder.toAbsolutePath().toString(), name).replace(folder.toString(), name);
         }
     }
 
@@ -149,16 +164,17 @@ public class VariantProvisioner implements DisposableBean {
         try {
             discardLeftovers(modelDir);
             VariantQuality.EvalSet set = evalSet(job);
-            for (String name : job.score()) {
-                if (!stopping) {
-                    scoreServing(job, name, set);
-                }
-            }
             for (Variant v : queued) {
                 if (stopping) {
                     v.failed("service shutting down before it was built", null);
                 } else {
                     build(job, modelDir, v, set);
+                }
+            }
+            // After the builds: the quantized variants, which /v1/models shows queued, come first.
+            for (String name : job.score()) {
+                if (!stopping) {
+                    scoreServing(job, name, set);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -216,7 +232,7 @@ public class VariantProvisioner implements DisposableBean {
             job.load().accept(v);
         } catch (Exception | OutOfMemoryError | LinkageError e) {
             String reason = stopping ? "service shutting down before it was built"
-                    : "building in the background failed: " + message(e);
+                    : "building in the background failed: " + job.redact(message(e));
             v.failed(reason, null);
             if (stopping) {
                 LOG.info("{}: {}", v.key(), reason);
@@ -294,7 +310,15 @@ public class VariantProvisioner implements DisposableBean {
         try {
             return workers.submit(task).get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+            Throwable cause = e.getCause();
+            // A fork-join task rethrows a copy of the task's exception wrapping the original: report the original.
+            if (cause.getCause() != null && cause.getCause().getClass() == cause.getClass()) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw cause instanceof Exception x ? x : new IllegalStateException(cause);
         }
     }
 

@@ -76,8 +76,8 @@ public class OpenApiConfig {
             PathItem models = openApi.getPaths() == null ? null : openApi.getPaths().get("/v1/models");
             if (models != null && models.getGet() != null) {
                 models.getGet().tags(List.of("models")).summary("List the variants").description("""
-                        Every variant of the repository in every state (`loading` with `detail`, `ready`, `failed` \
-                        with `reason`), with what its manifest says: precision, method and parameters, calibration \
+                        Every variant of the repository in every state (`building` in the background or `loading`, \
+                        each with `detail`, `ready`, `failed` with `reason`), with what its manifest says: precision, method and parameters, calibration \
                         set, how each graph computes on CPU and CUDA, bytes on disk, and measured quality and latency \
                         when the manifest carries them. `memory.load_resident_delta_bytes` is the growth of the \
                         process RSS while the variant loaded (approximate).""");
@@ -143,7 +143,7 @@ public class OpenApiConfig {
         problem(responses, "431", "Request headers too large (`limit_bytes`) or too many (`max_headers`)");
         if (!compare) {
             problem(responses, "429", "The variant's queue is full; retry after `Retry-After` seconds");
-            problem(responses, "503", "The variant is loading or failed (`state`), the deadline passed "
+            problem(responses, "503", "The variant is building, loading or failed (`state`), the deadline passed "
                     + "(`deadline-exceeded`), or the service is shutting down");
         }
         problem(responses, "500", "The model failed; details are in the server log only");
@@ -232,7 +232,7 @@ public class OpenApiConfig {
         p.put("request_id", new StringSchema().description("Also in X-Request-Id"));
         p.put("parameter", new StringSchema().description("400: the parameter at fault"));
         p.put("available", new ArraySchema().items(new StringSchema()).description("404: what exists"));
-        p.put("state", new StringSchema().description("503: loading or failed"));
+        p.put("state", new StringSchema().description("503: building, loading or failed"));
         p.put("limit_bytes", new IntegerSchema().format("int64").description("413, 414, 431: the limit"));
         p.put("max_parts", new IntegerSchema().description("400: the most multipart parts a request may have"));
         p.put("max_headers", new IntegerSchema().description("431: the most headers a request may have"));
