@@ -26,12 +26,11 @@ public final class HubCache {
     /** FileChannel locks are per process; threads of this process also queue on a lock of their own. */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
-    private final Path root;
     private final Path repoDir;
     private final Path locksDir;
 
     public HubCache(Path cacheDir, RepoId repo) {
-        this.root = cacheDir.toAbsolutePath().normalize();
+        Path root = cacheDir.toAbsolutePath().normalize();
         this.repoDir = root.resolve(repo.cacheFolder());
         this.locksDir = root.resolve(".locks").resolve(repo.cacheFolder());
     }
@@ -136,9 +135,5 @@ public final class HubCache {
     @FunctionalInterface
     public interface IoWork<T> {
         T run() throws IOException;
-    }
-
-    Path root() {
-        return root;
     }
 }

@@ -46,10 +46,6 @@ public final class HubClient {
         this.downloader = new BlobDownloader(http, listener, freeSpace);
     }
 
-    public HubSettings settings() {
-        return settings;
-    }
-
     /** The repository at {@code revision} (branch, tag or commit), complete in the cache. */
     public Snapshot pull(RepoId repo, String revision) {
         checkRevision(revision);

@@ -20,10 +20,6 @@ public final class TestHub implements AutoCloseable {
         return hub.publish(id, dir, token);
     }
 
-    public void corrupt(String file) {
-        hub.corrupt.put(file, true);
-    }
-
     public java.util.List<String> log() {
         return hub.log;
     }
