@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The command-line tools; every failure is one line on stderr and a non-zero exit code. */
 @Command(name = "blip2-serve", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         description = "BLIP-2 captioning on ONNX Runtime: convert checkpoints, caption images, evaluate variants.",
-        subcommands = {ConvertCommand.class, QuantizeCommand.class, ReproduceCommand.class, CaptionCommand.class, EvalCommand.class, SynthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PullCommand.class, ConvertCommand.class, QuantizeCommand.class, ReproduceCommand.class, CaptionCommand.class, EvalCommand.class, SynthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli {
 
     /** Exit code for bad input: a corrupt checkpoint, a bad variant folder, a bad argument. */
@@ -45,6 +45,9 @@ public final class Cli {
     }
 
     static int exitCode(Throwable ex) {
+        if (ex instanceof dev.blip2serve.hub.HubException h) {
+            return h.badInput() ? BAD_INPUT : 1;
+        }
         return ex instanceof CheckpointException || ex instanceof RepositoryException || ex instanceof ImageException
                 || ex instanceof IllegalArgumentException || ex instanceof java.nio.file.NoSuchFileException
                 ? BAD_INPUT : 1;

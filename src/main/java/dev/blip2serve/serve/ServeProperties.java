@@ -25,6 +25,9 @@ import org.springframework.util.unit.DataSize;
  * @param batching             per-variant queue, micro-batching, deadlines and shutdown
  * @param ort                    ONNX Runtime session settings
  * @param autoQuantize           quantized variants of the bundled model built in the background after start-up
+ * @param models                 models named by their Hugging Face Hub repository id, downloaded, converted and
+ *                               quantized on first start (in the background), served from the repository after that
+ * @param hub                    where {@code models} come from (overrides of the {@code HF_*} environment)
  */
 @ConfigurationProperties("blip2")
 public record ServeProperties(
@@ -39,7 +42,13 @@ public record ServeProperties(
         @DefaultValue Limits limits,
         @DefaultValue Batching batching,
         @DefaultValue Ort ort,
-        @DefaultValue AutoQuantize autoQuantize) {
+        @DefaultValue AutoQuantize autoQuantize,
+        List<HubModel> models,
+        @DefaultValue Hub hub) {
+
+    public ServeProperties {
+        models = models == null ? List.of() : List.copyOf(models);
+    }
 
     /**
      * What one request may ask for.
@@ -168,6 +177,62 @@ public record ServeProperties(
         /** The cores a build uses: {@link #threads}, or half the machine's. */
         public int effectiveThreads() {
             return threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        }
+    }
+
+    /**
+     * A model from the Hugging Face Hub: {@code blip2.models[0].source=Salesforce/blip2-opt-2.7b}. A BLIP-2 checkpoint
+     * is converted to the float precisions and quantized to the preset ones; a repository of pre-quantized variants
+     * (folders with manifests) is verified and its variants installed.
+     *
+     * @param source     hub repository id
+     * @param name       the model's name in the repository and in requests (default: the id's part after '/')
+     * @param revision   branch, tag or commit
+     * @param precisions variants to serve: float ones ({@code fp32}, {@code fp16}, {@code fp16-compute}) are
+     *                   converted, quantize presets ({@code w8a8}, {@code w4a16}, ...) are built in the background on
+     *                   the bundled calibration set; for pre-quantized repositories, the variants to install (empty:
+     *                   all)
+     */
+    public record HubModel(String source, String name, @DefaultValue("main") String revision,
+                           @DefaultValue("fp32") List<String> precisions) {
+
+        public HubModel {
+            if (source == null || source.isBlank()) {
+                throw new IllegalArgumentException("blip2.models[].source must name a hub repository, e.g. Salesforce/blip2-opt-2.7b");
+            }
+            new dev.blip2serve.hub.RepoId(source.strip()); // a bad id fails the start-up with the hub's reason
+            source = source.strip();
+            precisions = precisions == null ? List.of()
+                    : precisions.stream().map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
+            if (name == null || name.isBlank()) {
+                name = source.substring(source.indexOf('/') + 1);
+            }
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                throw new IllegalArgumentException("blip2.models[].name must be letters, digits, '.', '_' or '-', got '" + name + "'");
+            }
+        }
+    }
+
+    /**
+     * Overrides of huggingface_hub's environment ({@code HF_ENDPOINT}, {@code HF_HUB_CACHE}, {@code HF_HUB_OFFLINE});
+     * the token is only ever read from {@code HF_TOKEN} or {@code $HF_HOME/token}, never from configuration files.
+     *
+     * @param endpoint hub URL; empty = {@code HF_ENDPOINT} or https://huggingface.co
+     * @param cacheDir hub cache; empty = {@code HF_HUB_CACHE} or {@code $HF_HOME/hub}
+     * @param offline  the cache only, as {@code HF_HUB_OFFLINE=1}
+     */
+    public record Hub(String endpoint, Path cacheDir, @DefaultValue("false") boolean offline) {
+
+        /** The environment's settings with these overrides. */
+        public dev.blip2serve.hub.HubSettings settings() {
+            dev.blip2serve.hub.HubSettings s = dev.blip2serve.hub.HubSettings.fromEnvironment();
+            if (endpoint != null && !endpoint.isBlank()) {
+                s = s.withEndpoint(java.net.URI.create(endpoint.strip()));
+            }
+            if (cacheDir != null) {
+                s = s.withCacheDir(cacheDir);
+            }
+            return offline ? s.withOffline(true) : s;
         }
     }
 }

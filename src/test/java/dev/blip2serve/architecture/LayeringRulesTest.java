@@ -41,6 +41,18 @@ class LayeringRulesTest {
     }
 
     @Test
+    void hubRuleHasClassesAndWouldCatchSpring() {
+        assertThat(production.that(resideInAPackage(LayeringTest.HUB))).as("the hub client").isNotEmpty();
+        assertThat(LayeringTest.hubOnlyUsesTheJdkJacksonAndManifests().evaluate(production).hasViolation()).isFalse();
+        // the service's side of the hub (Spring, SLF4J) breaks the same rule
+        assertThat(com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes()
+                .that().haveFullyQualifiedName("dev.blip2serve.serve.model.HubModels")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "tools.jackson..",
+                        "dev.blip2serve.repository..", LayeringTest.HUB)
+                .evaluate(production).hasViolation()).isTrue();
+    }
+
+    @Test
     void onnxRuntimeRuleCatchesTheRuntimePackage() {
         // dev.blip2serve.runtime wraps ONNX Runtime, so the same rule applied to it must report violations.
         assertThat(LayeringTest.noOnnxRuntimeIn("dev.blip2serve.runtime..").evaluate(production).hasViolation()).isTrue();

@@ -78,6 +78,23 @@ class LayeringTest {
     /** The NVML binding (FFM, no JNI). */
     static final String GPU = "dev.blip2serve.gpu..";
 
+    /** The Hugging Face Hub client. */
+    static final String HUB = "dev.blip2serve.hub..";
+
+    /**
+     * The hub client is shared by the CLI and the service: the JDK's HTTP client, Jackson and the manifests of the
+     * {@code repository} package, nothing else (no Spring, no ONNX Runtime, no logging framework).
+     */
+    @ArchTest
+    static final ArchRule hubUsesOnlyTheJdkJacksonAndManifests = hubOnlyUsesTheJdkJacksonAndManifests();
+
+    static ArchRule hubOnlyUsesTheJdkJacksonAndManifests() {
+        return classes().that().resideInAPackage(HUB)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "tools.jackson..",
+                        "dev.blip2serve.repository..", HUB)
+                .because("the hub client is pure JDK + Jackson, shared by the CLI and the service");
+    }
+
     /** Only the service uses the service; the launcher is exempt (see {@link #LAUNCHER}). */
     @ArchTest
     static final ArchRule nothingOutsideServeUsesServe = onlyServeUsesServe(LAUNCHER);

@@ -15,7 +15,8 @@ public final class TestProperties {
         return new ServeProperties(repository, model, precision, bootstrap, true, true, true, 20,
                 new ServeProperties.Limits(DataSize.ofMegabytes(20), 50_000_000L, 2000, 64, 8),
                 batching(), new ServeProperties.Ort(0, false, 0, org.springframework.util.unit.DataSize.ofBytes(0)),
-                new ServeProperties.AutoQuantize(List.of(), 0, 0, 0, 10));
+                new ServeProperties.AutoQuantize(List.of(), 0, 0, 0, 10), List.of(),
+                new ServeProperties.Hub(null, null, false));
     }
 
     /** The documented {@code blip2.batching.*} defaults. */
