@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
@@ -46,6 +47,14 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>Truncated JPEG data is an error (PIL raises "image file is truncated"), but a missing EOI marker after
  *       complete data is tolerated (PIL tolerates it too).</li>
  * </ul>
+ *
+ * <p><b>JPEG through libjpeg-turbo</b>: where Debian's {@code libturbojpeg0} is installed, JPEG goes through
+ * {@link TurboJpeg} (FFM), the library Pillow itself decodes with, with Pillow's settings (accurate integer IDCT,
+ * fancy upsampling); where it is missing, or TurboJPEG 2 cannot classify the file's sampling factors, through the
+ * JDK's libjpeg inside ImageIO. Both give the same bytes on the reference images (the 4:4:0 layout excepted, below).
+ * Optionally ({@code dctScaling}, off by default) a large JPEG is decoded through libjpeg-turbo's DCT scaling at the
+ * smallest size not below what {@link #decode(byte[], int, int)} is asked for: much faster for photos, but no
+ * longer the pixels Pillow's full decode gives (docs/benchmarks/image-decode.md measures how far).
  *
  * <p>Verified byte for byte against Pillow (see the test resources' {@code make_reference.py}): PNG in every
  * bit depth and color type, baseline 4:2:0 / 4:2:2 / 4:4:4, progressive, gray, CMYK and ICC-tagged JPEG, all
@@ -79,6 +88,8 @@ public final class ImageDecoder {
 
     private final long maxPixels;
     private final boolean applyOrientation;
+    private final TurboJpeg turboJpeg; // null: JPEG through ImageIO
+    private final boolean dctScaling;
 
     /** A decoder with the default 50-megapixel limit that applies EXIF orientation. */
     public ImageDecoder() {
@@ -86,15 +97,40 @@ public final class ImageDecoder {
     }
 
     /**
+     * A decoder that reads JPEG through {@link TurboJpeg#system()} where it is installed, exactly (no DCT scaling).
+     *
      * @param maxPixels        largest accepted declared {@code width * height}, positive
      * @param applyOrientation whether to apply the EXIF orientation (PIL {@code ImageOps.exif_transpose})
      */
     public ImageDecoder(long maxPixels, boolean applyOrientation) {
+        this(maxPixels, applyOrientation, TurboJpeg.system().orElse(null), false);
+    }
+
+    /**
+     * @param maxPixels        largest accepted declared {@code width * height}, positive
+     * @param applyOrientation whether to apply the EXIF orientation (PIL {@code ImageOps.exif_transpose})
+     * @param turboJpeg        the TurboJPEG library for JPEG, or null for the JDK's decoder
+     * @param dctScaling       let {@link #decode(byte[], int, int)} reduce JPEGs in the DCT domain (needs
+     *                         {@code turboJpeg}: the JDK's decoder cannot, and ignores it)
+     */
+    public ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling) {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         }
         this.maxPixels = maxPixels;
         this.applyOrientation = applyOrientation;
+        this.turboJpeg = turboJpeg;
+        this.dctScaling = dctScaling && turboJpeg != null;
+    }
+
+    /** The TurboJPEG library JPEGs go through, if any. */
+    public Optional<TurboJpeg> turboJpeg() {
+        return Optional.ofNullable(turboJpeg);
+    }
+
+    /** Whether {@link #decode(byte[], int, int)} may reduce JPEGs in the DCT domain. */
+    public boolean dctScaling() {
+        return dctScaling;
     }
 
     /** The largest accepted declared pixel count. */
@@ -125,6 +161,17 @@ public final class ImageDecoder {
      *                        {@link #maxPixels()} pixels, or cannot be decoded completely
      */
     public DecodedImage decode(byte[] data) {
+        return decode(data, 0, 0);
+    }
+
+    /**
+     * Decodes an encoded image to RGB for a consumer that needs at least {@code minWidth x minHeight} pixels (after
+     * orientation). With {@link #dctScaling()} a JPEG may come back smaller than stored, never below that size;
+     * otherwise this is {@link #decode(byte[])}. {@link DecodedImage#originalWidth()} stays the stored size.
+     *
+     * @throws ImageException as {@link #decode(byte[])}
+     */
+    public DecodedImage decode(byte[] data, int minWidth, int minHeight) {
         if (data == null || data.length == 0) {
             throw new ImageException("empty image data");
         }
@@ -133,6 +180,12 @@ public final class ImageDecoder {
             throw new ImageException("unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP)");
         }
         try {
+            if (format == Format.JPEG && turboJpeg != null) {
+                DecodedImage turbo = decodeTurbo(data, dctScaling ? minWidth : 0, dctScaling ? minHeight : 0);
+                if (turbo != null) {
+                    return turbo;
+                }
+            }
             return decode(data, format);
         } catch (ImageException e) {
             throw e;
@@ -166,11 +219,7 @@ public final class ImageDecoder {
                 if (width <= 0 || height <= 0) {
                     throw new ImageException(format.lowerName() + " image declares an empty size " + width + "x" + height);
                 }
-                long pixels = (long) width * height;
-                if (pixels > maxPixels) {
-                    throw new ImageException(format.lowerName() + " image is " + width + "x" + height + " = " + pixels
-                            + " pixels, over the limit of " + maxPixels);
-                }
+                checkPixels(format, width, height);
 
                 byte[] rgb;
                 int orientation;
@@ -198,6 +247,64 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         }
+    }
+
+    private void checkPixels(Format format, int width, int height) {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageException(format.lowerName() + " image is " + width + "x" + height + " = " + pixels
+                    + " pixels, over the limit of " + maxPixels);
+        }
+    }
+
+    /**
+     * JPEG through TurboJPEG; null where TurboJPEG 2 refuses a header only for its sampling factors (it names
+     * 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 and gray; libjpeg itself decodes others), so the JDK's decoder takes it.
+     */
+    private DecodedImage decodeTurbo(byte[] data, int minWidth, int minHeight) {
+        ContainerHeaders.JpegHeader markers = ContainerHeaders.parseJpeg(data);
+        // libjpeg refuses sides over 65500 before we could: the SOF's own size goes through the limit first.
+        checkPixels(Format.JPEG, markers.width(), markers.height());
+        int orientation = applyOrientation ? markers.orientation() : 1;
+        boolean transposed = orientation >= 5;
+        // TurboJPEG's source makes up an EOI at the end of the data and warns alike for a cut scan and a missing
+        // EOI; with a real EOI after a one-scan file, only a cut scan warns ("premature end of data segment").
+        boolean closeWithEoi = markers.singleScan() && !endsWithEoi(data);
+        TurboJpeg.Samples s;
+        try {
+            s = turboJpeg.decode(data, closeWithEoi, h -> {
+                if (h.width() <= 0 || h.height() <= 0) { // TurboJPEG 2 passes a header without a frame
+                    throw new ImageException("cannot decode jpeg image: no frame header (SOF) in the data");
+                }
+                checkPixels(Format.JPEG, h.width(), h.height());
+                if (minWidth <= 0 || minHeight <= 0) {
+                    return new int[] {1, 1};
+                }
+                return turboJpeg.smallestScaleAtLeast(h.width(), h.height(), transposed ? minHeight : minWidth,
+                        transposed ? minWidth : minHeight);
+            });
+        } catch (TurboJpeg.Failure f) {
+            if (f.inHeader() && f.getMessage().toLowerCase(Locale.ROOT).contains("subsampling")) {
+                return null;
+            }
+            throw new ImageException("cannot decode jpeg image: " + f.getMessage(), f);
+        }
+        // Pillow's suspending source waits for data that never comes: any premature end is a truncated file.
+        if (s.warning() != null && s.warning().toLowerCase(Locale.ROOT).contains("premature end")) {
+            throw new ImageException("truncated or corrupt jpeg data (" + s.warning() + ")");
+        }
+        byte[] rgb = switch (s.channels()) {
+            case 1 -> grayToRgb(s.pixels());
+            case 4 -> PilColor.invertedCmykToRgb(s.pixels());
+            default -> s.pixels();
+        };
+        DecodedImage oriented = Orientation.apply(rgb, s.width(), s.height(), orientation, Format.JPEG.lowerName());
+        return new DecodedImage(oriented.rgb(), oriented.width(), oriented.height(), oriented.format(),
+                s.header().width(), s.header().height(), oriented.orientation());
+    }
+
+    private static boolean endsWithEoi(byte[] d) {
+        return d.length >= 2 && (d[d.length - 2] & 0xff) == 0xff && (d[d.length - 1] & 0xff) == 0xd9;
     }
 
     private static Format sniff(byte[] d) {

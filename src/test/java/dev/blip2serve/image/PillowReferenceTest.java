@@ -42,9 +42,21 @@ class PillowReferenceTest {
                 : TestResources.bytes("/images/" + name);
     }
 
-    /** Decoding = Image.open + ImageOps.exif_transpose + convert("RGB"), byte for byte. */
+    /**
+     * Decoding = Image.open + ImageOps.exif_transpose + convert("RGB"), byte for byte: with the default decoder (JPEG
+     * through TurboJPEG where libturbojpeg0 is installed) and with the JDK's JPEG decoder, the fallback.
+     */
     @TestFactory
     Stream<DynamicTest> decodesLikePillow() {
+        return decodesLikePillow(DECODER);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> jdkJpegDecoderDecodesLikePillow() {
+        return decodesLikePillow(new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, true, null, false));
+    }
+
+    private static Stream<DynamicTest> decodesLikePillow(ImageDecoder decoder) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : REF.get("decode").propertyNames()) {
             if (name.equals("lossy.webp") || name.equals("xmp6.jpg")) {
@@ -52,7 +64,7 @@ class PillowReferenceTest {
             }
             JsonNode ref = REF.get("decode").get(name);
             tests.add(DynamicTest.dynamicTest(name + " (PIL mode " + ref.get("mode").stringValue() + ")", () -> {
-                DecodedImage img = DECODER.decode(file(name));
+                DecodedImage img = decoder.decode(file(name));
                 assertEquals(ref.get("width").intValue(), img.width(), "width");
                 assertEquals(ref.get("height").intValue(), img.height(), "height");
                 assertEquals(ref.get("sha256").stringValue(), sha256(img.rgb()), "RGB bytes differ from Pillow");
