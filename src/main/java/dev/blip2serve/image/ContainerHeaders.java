@@ -109,6 +109,33 @@ final class ContainerHeaders {
                 sequential && ids.length > 0 && scanComponents == ids.length, sofWidth, sofHeight);
     }
 
+    /** HEIF brands libheif reads: HEVC still images and sequences, the generic MIAF/HEIF ones, AVIF. */
+    private static final java.util.Set<String> HEIF_BRANDS = java.util.Set.of("heic", "heix", "heim", "heis", "hevc",
+            "hevx", "hevm", "hevs", "mif1", "msf1", "avif", "avis");
+
+    /**
+     * The brand that makes an ISO-BMFF file HEIF or AVIF, from its {@code ftyp} box (major brand, then the compatible
+     * ones): {@code avif}/{@code avis} where listed at all (AVIF files also list the generic {@code mif1}), else the
+     * first HEIF brand; null when it is neither.
+     */
+    static String heifBrand(byte[] d) {
+        if (d.length < 16 || d[4] != 'f' || d[5] != 't' || d[6] != 'y' || d[7] != 'p') {
+            return null;
+        }
+        int end = (int) Math.min(d.length, Math.max(16, u32be(d, 0)));
+        java.util.List<String> brands = new java.util.ArrayList<>();
+        brands.add(new String(d, 8, 4, StandardCharsets.ISO_8859_1));
+        for (int i = 16; i + 4 <= end; i += 4) { // after the major brand and the minor version
+            brands.add(new String(d, i, 4, StandardCharsets.ISO_8859_1));
+        }
+        for (String b : brands) {
+            if (b.equals("avif") || b.equals("avis")) {
+                return b;
+            }
+        }
+        return brands.stream().filter(HEIF_BRANDS::contains).findFirst().orElse(null);
+    }
+
     private static boolean isSof(int m) {
         return m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc;
     }

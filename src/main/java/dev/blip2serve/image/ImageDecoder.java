@@ -90,6 +90,7 @@ public final class ImageDecoder {
     private final boolean applyOrientation;
     private final TurboJpeg turboJpeg; // null: JPEG through ImageIO
     private final boolean dctScaling;
+    private final LibHeif libHeif; // null: HEIC and AVIF refused
 
     /** A decoder with the default 50-megapixel limit that applies EXIF orientation. */
     public ImageDecoder() {
@@ -114,6 +115,11 @@ public final class ImageDecoder {
      *                         {@code turboJpeg}: the JDK's decoder cannot, and ignores it)
      */
     public ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling) {
+        this(maxPixels, applyOrientation, turboJpeg, dctScaling, LibHeif.system().orElse(null));
+    }
+
+    /** As above, with the libheif for HEIC and AVIF given (null: refuse them). */
+    ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling, LibHeif libHeif) {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         }
@@ -121,6 +127,7 @@ public final class ImageDecoder {
         this.applyOrientation = applyOrientation;
         this.turboJpeg = turboJpeg;
         this.dctScaling = dctScaling && turboJpeg != null;
+        this.libHeif = libHeif;
     }
 
     /** The TurboJPEG library JPEGs go through, if any. */
@@ -145,7 +152,7 @@ public final class ImageDecoder {
 
     /** Container formats this decoder accepts. */
     enum Format {
-        JPEG, PNG, GIF, BMP, WEBP;
+        JPEG, PNG, GIF, BMP, WEBP, HEIC, AVIF;
 
         String lowerName() {
             return name().toLowerCase(Locale.ROOT);
@@ -177,9 +184,12 @@ public final class ImageDecoder {
         }
         Format format = sniff(data);
         if (format == null) {
-            throw new ImageException("unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP)");
+            throw new ImageException("unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP, HEIC, AVIF)");
         }
         try {
+            if (format == Format.HEIC || format == Format.AVIF) {
+                return decodeHeif(data, format);
+            }
             if (format == Format.JPEG && turboJpeg != null) {
                 DecodedImage turbo = decodeTurbo(data, dctScaling ? minWidth : 0, dctScaling ? minHeight : 0);
                 if (turbo != null) {
@@ -307,6 +317,20 @@ public final class ImageDecoder {
         return d.length >= 2 && (d[d.length - 2] & 0xff) == 0xff && (d[d.length - 1] & 0xff) == 0xd9;
     }
 
+    /** HEIC and AVIF through libheif, which applies the container's rotation and mirroring itself. */
+    private DecodedImage decodeHeif(byte[] data, Format format) {
+        LibHeif.Kind kind = format == Format.HEIC ? LibHeif.Kind.HEIC : LibHeif.Kind.AVIF;
+        if (libHeif == null) {
+            throw new UnsupportedImageException(format.lowerName() + " images need libheif (Debian: libheif1), which"
+                    + " is not installed here; send JPEG, PNG or WebP");
+        }
+        if (!libHeif.canDecode(kind)) {
+            throw new UnsupportedImageException("this libheif " + libHeif.version() + " has no " + format.lowerName()
+                    + " decoder (HEVC: libde265, AV1: dav1d or libaom); send JPEG, PNG or WebP");
+        }
+        return libHeif.decode(data, format.lowerName(), (w, h) -> checkPixels(format, w, h));
+    }
+
     private static Format sniff(byte[] d) {
         if (d.length >= 3 && (d[0] & 0xff) == 0xff && (d[1] & 0xff) == 0xd8 && (d[2] & 0xff) == 0xff) {
             return Format.JPEG;
@@ -326,7 +350,10 @@ public final class ImageDecoder {
                 && d[8] == 'W' && d[9] == 'E' && d[10] == 'B' && d[11] == 'P') {
             return Format.WEBP;
         }
-        return null;
+        return ContainerHeaders.heifBrand(d) == null ? null : switch (ContainerHeaders.heifBrand(d)) {
+            case "avif", "avis" -> Format.AVIF;
+            default -> Format.HEIC;
+        };
     }
 
     private static ImageReader readerFor(Format format) {

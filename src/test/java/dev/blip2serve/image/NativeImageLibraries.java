@@ -21,6 +21,10 @@ final class NativeImageLibraries {
         return present(TurboJpeg.system(), TurboJpeg.DEFAULT_LIBRARY + " (Debian: libturbojpeg0)");
     }
 
+    static LibHeif libHeif() {
+        return present(LibHeif.system(), LibHeif.DEFAULT_LIBRARY + " (Debian: libheif1)");
+    }
+
     private static <T> T present(Optional<T> library, String what) {
         if (library.isPresent()) {
             return library.get();
