@@ -109,6 +109,11 @@ final class ContainerHeaders {
                 sequential && ids.length > 0 && scanComponents == ids.length, sofWidth, sofHeight);
     }
 
+    /** Whether a WebP is animated: a {@code VP8X} first chunk with its animation flag (bit 1 of the flags byte). */
+    static boolean webpAnimated(byte[] d) {
+        return d.length >= 21 && d[12] == 'V' && d[13] == 'P' && d[14] == '8' && d[15] == 'X' && (d[20] & 0x02) != 0;
+    }
+
     /** HEIF brands libheif reads: HEVC still images and sequences, the generic MIAF/HEIF ones, AVIF. */
     private static final java.util.Set<String> HEIF_BRANDS = java.util.Set.of("heic", "heix", "heim", "heis", "hevc",
             "hevx", "hevm", "hevs", "mif1", "msf1", "avif", "avis");

@@ -91,6 +91,7 @@ public final class ImageDecoder {
     private final TurboJpeg turboJpeg; // null: JPEG through ImageIO
     private final boolean dctScaling;
     private final LibHeif libHeif; // null: HEIC and AVIF refused
+    private final LibWebp libWebp; // null: WebP through TwelveMonkeys
 
     /** A decoder with the default 50-megapixel limit that applies EXIF orientation. */
     public ImageDecoder() {
@@ -115,11 +116,17 @@ public final class ImageDecoder {
      *                         {@code turboJpeg}: the JDK's decoder cannot, and ignores it)
      */
     public ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling) {
-        this(maxPixels, applyOrientation, turboJpeg, dctScaling, LibHeif.system().orElse(null));
+        this(maxPixels, applyOrientation, turboJpeg, dctScaling, LibHeif.system().orElse(null),
+                turboJpeg == null ? null : LibWebp.system().orElse(null));
     }
 
-    /** As above, with the libheif for HEIC and AVIF given (null: refuse them). */
-    ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling, LibHeif libHeif) {
+    /**
+     * As above, with the libheif for HEIC and AVIF (null: refuse them) and the libwebp for still WebP (null: the Java
+     * decoder) given. The public constructors pair libwebp with TurboJPEG: a decoder without TurboJPEG is the
+     * pure-Java one through and through.
+     */
+    ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling, LibHeif libHeif,
+                 LibWebp libWebp) {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         }
@@ -128,6 +135,7 @@ public final class ImageDecoder {
         this.turboJpeg = turboJpeg;
         this.dctScaling = dctScaling && turboJpeg != null;
         this.libHeif = libHeif;
+        this.libWebp = libWebp;
     }
 
     /** The TurboJPEG library JPEGs go through, if any. */
@@ -189,6 +197,9 @@ public final class ImageDecoder {
         try {
             if (format == Format.HEIC || format == Format.AVIF) {
                 return decodeHeif(data, format);
+            }
+            if (format == Format.WEBP && libWebp != null && !ContainerHeaders.webpAnimated(data)) {
+                return decodeWebp(data);
             }
             if (format == Format.JPEG && turboJpeg != null) {
                 DecodedImage turbo = decodeTurbo(data, dctScaling ? minWidth : 0, dctScaling ? minHeight : 0);
@@ -315,6 +326,19 @@ public final class ImageDecoder {
 
     private static boolean endsWithEoi(byte[] d) {
         return d.length >= 2 && (d[d.length - 2] & 0xff) == 0xff && (d[d.length - 1] & 0xff) == 0xd9;
+    }
+
+    /** Still WebP through libwebp (Pillow's library); animations stay with the Java decoder (first frame). */
+    private DecodedImage decodeWebp(byte[] data) {
+        long declared = ContainerHeaders.riffLength(data);
+        if (declared > data.length) {
+            throw new ImageException("truncated webp data (RIFF header declares " + declared + " bytes, got "
+                    + data.length + ")");
+        }
+        int[] size = new int[2];
+        byte[] rgb = libWebp.decodeRgb(data, size, (w, h) -> checkPixels(Format.WEBP, w, h));
+        int orientation = applyOrientation ? ContainerHeaders.webpOrientation(data) : 1;
+        return Orientation.apply(rgb, size[0], size[1], orientation, Format.WEBP.lowerName());
     }
 
     /** HEIC and AVIF through libheif, which applies the container's rotation and mirroring itself. */

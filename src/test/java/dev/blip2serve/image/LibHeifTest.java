@@ -28,7 +28,8 @@ class LibHeifTest {
             new String(TestResources.bytes(DIR + "heif-convert.json"), StandardCharsets.UTF_8)).get("decode");
 
     private static ImageDecoder decoder(long maxPixels) {
-        return new ImageDecoder(maxPixels, true, TurboJpeg.system().orElse(null), false, NativeImageLibraries.libHeif());
+        return new ImageDecoder(maxPixels, true, TurboJpeg.system().orElse(null), false, NativeImageLibraries.libHeif(),
+                null);
     }
 
     @ParameterizedTest
@@ -67,7 +68,7 @@ class LibHeifTest {
 
     @Test
     void withoutLibheifTheFormatIsUnsupportedNotBroken() {
-        ImageDecoder none = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, true, null, false, null);
+        ImageDecoder none = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, true, null, false, null, null);
         for (String name : new String[] {"photo.heic", "photo.avif"}) {
             ImageException e = assertThrows(ImageException.class, () -> none.decode(TestResources.bytes(DIR + name)));
             assertInstanceOf(UnsupportedImageException.class, e);

@@ -6,7 +6,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The native image libraries the tests bind (Debian's {@code libturbojpeg0}, {@code libheif1}). A missing one skips
+ * The native image libraries the tests bind (Debian's {@code libturbojpeg0}, {@code libheif1}, {@code libwebp7}). A missing one skips
  * the tests that need it, unless {@code BLIP2_REQUIRE_IMAGE_LIBS} is set (CI sets it; its .ci/run installs them), in
  * which case they fail.
  */
@@ -23,6 +23,10 @@ final class NativeImageLibraries {
 
     static LibHeif libHeif() {
         return present(LibHeif.system(), LibHeif.DEFAULT_LIBRARY + " (Debian: libheif1)");
+    }
+
+    static LibWebp libWebp() {
+        return present(LibWebp.system(), LibWebp.DEFAULT_LIBRARY + " (Debian: libwebp7)");
     }
 
     private static <T> T present(Optional<T> library, String what) {
