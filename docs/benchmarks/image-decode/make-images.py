@@ -37,6 +37,8 @@ for name, (w, h) in SIZES.items():
         img.save(os.path.join(OUT, f"{name}.webp"), quality=80)
     if name == "12mp":
         img.save(os.path.join(OUT, f"{name}-exif6.jpg"), quality=90, exif=exif6.tobytes())
+# The issue's case: a 720x477 progressive JPEG from the web (the first-request measurement sends it).
+photo(720, 477).save(os.path.join(OUT, "web-720x477-progressive.jpg"), quality=85, progressive=True)
 # The smallest JPEG djpeg can read: its run time is djpeg's process start, taken off the others' times.
 Image.new("RGB", (8, 8), (128, 128, 128)).save(os.path.join(OUT, "startup-8x8.jpg"), quality=90)
 print("wrote", OUT)

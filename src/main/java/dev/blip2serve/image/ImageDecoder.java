@@ -25,7 +25,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Decodes JPEG, PNG, GIF (first frame), BMP and WebP bytes into 8-bit RGB exactly as PIL's
+ * Decodes JPEG, PNG, GIF (first frame), BMP, WebP, HEIC and AVIF bytes into 8-bit RGB exactly as PIL's
  * {@code Image.open(...)} followed by transformers' {@code convert_to_rgb} ({@code image.convert("RGB")}) would,
  * then applies the EXIF orientation like {@code ImageOps.exif_transpose}.
  *
@@ -58,12 +58,13 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>Verified byte for byte against Pillow (see the test resources' {@code make_reference.py}): PNG in every
  * bit depth and color type, baseline 4:2:0 / 4:2:2 / 4:4:4, progressive, gray, CMYK and ICC-tagged JPEG, all
- * eight orientations, GIF, BMP and lossless WebP. Known differences: <b>lossy WebP</b> is decoded by
- * TwelveMonkeys' Java VP8 decoder, not libwebp, and is only approximately equal (on a 512x512 photo at q80:
- * mean 2.3 levels, max 39, slight color bias); JPEG IDCT and upsampling run in the JDK's IJG libjpeg, which
- * matches libjpeg-turbo for h2v1/h2v2 chroma but not for the rare 4:4:0 (h1v2) layout, which libjpeg-turbo
- * upsamples smoothly; an animated or offset GIF yields its first frame's own rectangle, where PIL pads it
- * to the logical screen.
+ * eight orientations, GIF, BMP and WebP. Still WebP goes through {@link LibWebp} (Pillow's libwebp) where Debian's
+ * {@code libwebp7} is installed, and only then is <b>lossy WebP</b> exact: TwelveMonkeys' Java VP8 decoder (the
+ * fallback, and for animations) is only approximately equal (on a 512x512 photo at q80: mean 2.3 levels, max 39).
+ * HEIC and AVIF need {@link LibHeif}; without it they are refused with an {@link UnsupportedImageException}. The
+ * JDK's JPEG fallback matches libjpeg-turbo except for the rare 4:4:0 (h1v2) layout, which libjpeg-turbo upsamples
+ * smoothly, and it has no arithmetic decoder; an animated or offset GIF yields its first frame's own rectangle,
+ * where PIL pads it to the logical screen.
  *
  * <p>Decompression bombs: the declared width x height is checked against {@link #maxPixels()} before any pixel
  * is decoded. Every failure (empty, unknown format, truncated, corrupt, too large) is an {@link ImageException}
