@@ -41,7 +41,7 @@ final class RequestPathWarmUp {
     }
 
     /** A 720x480 picture with gradients and noise (what a web photo costs to decode), in the given format. */
-    private static byte[] encode(String format, boolean progressive) {
+    static byte[] encode(String format, boolean progressive) {
         BufferedImage img = new BufferedImage(720, 480, BufferedImage.TYPE_3BYTE_BGR);
         Random random = new Random(20);
         for (int y = 0; y < img.getHeight(); y++) {
