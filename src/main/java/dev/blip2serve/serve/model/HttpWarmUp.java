@@ -16,7 +16,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends one real caption request over loopback HTTP to each variant that is ready when the default variant becomes
+ * Sends a few real caption requests over loopback HTTP to each variant that is ready when the default variant becomes
  * ready, and holds readiness ({@link DefaultVariantHealthIndicator}) until it has answered: the first client request
  * then pays none of the first-run costs of Tomcat's and Spring MVC's request path, Jackson's serializers, the batch
  * scheduler or the image decoders (measured in docs/benchmarks/image-decode.md). The model's own warm-up
@@ -31,6 +31,8 @@ public class HttpWarmUp {
     /** How long the loader may take before the default variant is ready; past it, readiness no longer waits here. */
     private static final Duration WAIT_FOR_DEFAULT = Duration.ofHours(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
+    /** Requests per variant: one leaves the second request still ~2x a warm one (JIT tiers); three measured better. */
+    private static final int REQUESTS = 3;
 
     private final ServeProperties properties;
     private final ModelRegistry registry;
@@ -68,7 +70,7 @@ public class HttpWarmUp {
             byte[] jpeg = RequestPathWarmUp.encode("jpeg", true);
             try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
                 for (Variant v : registry.all()) {
-                    if (v.state() == VariantState.READY) {
+                    for (int i = 0; i < REQUESTS && v.state() == VariantState.READY; i++) {
                         warm(client, port, v.key(), jpeg);
                     }
                 }
