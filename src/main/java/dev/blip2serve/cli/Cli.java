@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The command-line tools; every failure is one line on stderr and a non-zero exit code. */
 @Command(name = "blip2-serve", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         description = "BLIP-2 captioning on ONNX Runtime: convert checkpoints, caption images, evaluate variants.",
-        subcommands = {PullCommand.class, ConvertCommand.class, QuantizeCommand.class, ReproduceCommand.class, CaptionCommand.class, EvalCommand.class, SynthCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PullCommand.class, ConvertCommand.class, QuantizeCommand.class, ReproduceCommand.class, CaptionCommand.class, EvalCommand.class, SynthCommand.class, BenchCommand.class, ImageBenchCommand.class, CommandLine.HelpCommand.class})
 public final class Cli {
 
     /** Exit code for bad input: a corrupt checkpoint, a bad variant folder, a bad argument. */

@@ -22,8 +22,13 @@ final class ContainerHeaders {
      * @param adobeTransform Adobe APP14 transform byte, or {@link #NO_ADOBE}
      * @param componentIds   component ids from the first SOF marker (empty if none was found)
      * @param orientation    EXIF orientation (XMP {@code tiff:Orientation} as fallback), 1 if absent
+     * @param singleScan     a sequential Huffman-coded frame whose first scan holds every component: libjpeg has all
+     *                       pixels once that scan ends, so a missing EOI marker loses nothing
+     * @param width          width the first SOF declares, 0 if none was found
+     * @param height         height the first SOF declares, 0 if none was found
      */
-    record JpegHeader(boolean jfif, int adobeTransform, int[] componentIds, int orientation) {
+    record JpegHeader(boolean jfif, int adobeTransform, int[] componentIds, int orientation, boolean singleScan,
+                      int width, int height) {
     }
 
     private static final byte[] EXIF_ID = {'E', 'x', 'i', 'f', 0, 0};
@@ -39,6 +44,10 @@ final class ContainerHeaders {
         int exifOrientation = 0; // 0 = no EXIF orientation tag seen
         boolean exifSeen = false;
         int xmpOrientation = 0;
+        int sof = -1;
+        int sofWidth = 0;
+        int sofHeight = 0;
+        int scanComponents = 0;
         int i = 2; // after SOI
         while (i + 1 < d.length) {
             if ((d[i] & 0xff) != 0xff) { // junk between markers: libjpeg skips it with a warning
@@ -51,6 +60,9 @@ final class ContainerHeaders {
                 continue;
             }
             i += 2;
+            if (marker == 0xda && i + 2 < d.length) {
+                scanComponents = d[i + 2] & 0xff; // Ns, after the 2-byte length
+            }
             if (marker == 0xd9 || marker == 0xda) { // EOI, SOS: header is over
                 break;
             }
@@ -77,6 +89,9 @@ final class ContainerHeaders {
             } else if (marker == 0xe1 && xmpOrientation == 0 && startsWith(d, start, end, XMP_ID)) {
                 xmpOrientation = xmpOrientation(d, start + XMP_ID.length, end);
             } else if (isSof(marker) && ids.length == 0 && n >= 6) {
+                sof = marker;
+                sofHeight = u16be(d, start + 1);
+                sofWidth = u16be(d, start + 3);
                 int count = d[start + 5] & 0xff;
                 if (n >= 6 + 3 * count) {
                     ids = new int[count];
@@ -89,7 +104,41 @@ final class ContainerHeaders {
         }
         // Pillow's getexif(): the EXIF tag wins; XMP only when EXIF has no orientation.
         int orientation = exifOrientation != 0 ? exifOrientation : xmpOrientation;
-        return new JpegHeader(jfif, adobe, ids, validOrientation(orientation));
+        boolean sequential = sof == 0xc0 || sof == 0xc1; // Huffman: its decoder warns when a scan ends early
+        return new JpegHeader(jfif, adobe, ids, validOrientation(orientation),
+                sequential && ids.length > 0 && scanComponents == ids.length, sofWidth, sofHeight);
+    }
+
+    /** Whether a WebP is animated: a {@code VP8X} first chunk with its animation flag (bit 1 of the flags byte). */
+    static boolean webpAnimated(byte[] d) {
+        return d.length >= 21 && d[12] == 'V' && d[13] == 'P' && d[14] == '8' && d[15] == 'X' && (d[20] & 0x02) != 0;
+    }
+
+    /** HEIF brands libheif reads: HEVC still images and sequences, the generic MIAF/HEIF ones, AVIF. */
+    private static final java.util.Set<String> HEIF_BRANDS = java.util.Set.of("heic", "heix", "heim", "heis", "hevc",
+            "hevx", "hevm", "hevs", "mif1", "msf1", "avif", "avis");
+
+    /**
+     * The brand that makes an ISO-BMFF file HEIF or AVIF, from its {@code ftyp} box (major brand, then the compatible
+     * ones): {@code avif}/{@code avis} where listed at all (AVIF files also list the generic {@code mif1}), else the
+     * first HEIF brand; null when it is neither.
+     */
+    static String heifBrand(byte[] d) {
+        if (d.length < 16 || d[4] != 'f' || d[5] != 't' || d[6] != 'y' || d[7] != 'p') {
+            return null;
+        }
+        int end = (int) Math.min(d.length, Math.max(16, u32be(d, 0)));
+        java.util.List<String> brands = new java.util.ArrayList<>();
+        brands.add(new String(d, 8, 4, StandardCharsets.ISO_8859_1));
+        for (int i = 16; i + 4 <= end; i += 4) { // after the major brand and the minor version
+            brands.add(new String(d, i, 4, StandardCharsets.ISO_8859_1));
+        }
+        for (String b : brands) {
+            if (b.equals("avif") || b.equals("avis")) {
+                return b;
+            }
+        }
+        return brands.stream().filter(HEIF_BRANDS::contains).findFirst().orElse(null);
     }
 
     private static boolean isSof(int m) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
@@ -24,7 +25,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
- * Decodes JPEG, PNG, GIF (first frame), BMP and WebP bytes into 8-bit RGB exactly as PIL's
+ * Decodes JPEG, PNG, GIF (first frame), BMP, WebP, HEIC and AVIF bytes into 8-bit RGB exactly as PIL's
  * {@code Image.open(...)} followed by transformers' {@code convert_to_rgb} ({@code image.convert("RGB")}) would,
  * then applies the EXIF orientation like {@code ImageOps.exif_transpose}.
  *
@@ -47,14 +48,23 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       complete data is tolerated (PIL tolerates it too).</li>
  * </ul>
  *
+ * <p><b>JPEG through libjpeg-turbo</b>: where Debian's {@code libturbojpeg0} is installed, JPEG goes through
+ * {@link TurboJpeg} (FFM), the library Pillow itself decodes with, with Pillow's settings (accurate integer IDCT,
+ * fancy upsampling); where it is missing, or TurboJPEG 2 cannot classify the file's sampling factors, through the
+ * JDK's libjpeg inside ImageIO. Both give the same bytes on the reference images (the 4:4:0 layout excepted, below).
+ * Optionally ({@code dctScaling}, off by default) a large JPEG is decoded through libjpeg-turbo's DCT scaling at the
+ * smallest size not below what {@link #decode(byte[], int, int)} is asked for: much faster for photos, but no
+ * longer the pixels Pillow's full decode gives (docs/benchmarks/image-decode.md measures how far).
+ *
  * <p>Verified byte for byte against Pillow (see the test resources' {@code make_reference.py}): PNG in every
  * bit depth and color type, baseline 4:2:0 / 4:2:2 / 4:4:4, progressive, gray, CMYK and ICC-tagged JPEG, all
- * eight orientations, GIF, BMP and lossless WebP. Known differences: <b>lossy WebP</b> is decoded by
- * TwelveMonkeys' Java VP8 decoder, not libwebp, and is only approximately equal (on a 512x512 photo at q80:
- * mean 2.3 levels, max 39, slight color bias); JPEG IDCT and upsampling run in the JDK's IJG libjpeg, which
- * matches libjpeg-turbo for h2v1/h2v2 chroma but not for the rare 4:4:0 (h1v2) layout, which libjpeg-turbo
- * upsamples smoothly; an animated or offset GIF yields its first frame's own rectangle, where PIL pads it
- * to the logical screen.
+ * eight orientations, GIF, BMP and WebP. Still WebP goes through {@link LibWebp} (Pillow's libwebp) where Debian's
+ * {@code libwebp7} is installed, and only then is <b>lossy WebP</b> exact: TwelveMonkeys' Java VP8 decoder (the
+ * fallback, and for animations) is only approximately equal (on a 512x512 photo at q80: mean 2.3 levels, max 39).
+ * HEIC and AVIF need {@link LibHeif}; without it they are refused with an {@link UnsupportedImageException}. The
+ * JDK's JPEG fallback matches libjpeg-turbo except for the rare 4:4:0 (h1v2) layout, which libjpeg-turbo upsamples
+ * smoothly, and it has no arithmetic decoder; an animated or offset GIF yields its first frame's own rectangle,
+ * where PIL pads it to the logical screen.
  *
  * <p>Decompression bombs: the declared width x height is checked against {@link #maxPixels()} before any pixel
  * is decoded. Every failure (empty, unknown format, truncated, corrupt, too large) is an {@link ImageException}
@@ -79,6 +89,10 @@ public final class ImageDecoder {
 
     private final long maxPixels;
     private final boolean applyOrientation;
+    private final TurboJpeg turboJpeg; // null: JPEG through ImageIO
+    private final boolean dctScaling;
+    private final LibHeif libHeif; // null: HEIC and AVIF refused
+    private final LibWebp libWebp; // null: WebP through TwelveMonkeys
 
     /** A decoder with the default 50-megapixel limit that applies EXIF orientation. */
     public ImageDecoder() {
@@ -86,15 +100,53 @@ public final class ImageDecoder {
     }
 
     /**
+     * A decoder that reads JPEG through {@link TurboJpeg#system()} where it is installed, exactly (no DCT scaling).
+     *
      * @param maxPixels        largest accepted declared {@code width * height}, positive
      * @param applyOrientation whether to apply the EXIF orientation (PIL {@code ImageOps.exif_transpose})
      */
     public ImageDecoder(long maxPixels, boolean applyOrientation) {
+        this(maxPixels, applyOrientation, TurboJpeg.system().orElse(null), false);
+    }
+
+    /**
+     * @param maxPixels        largest accepted declared {@code width * height}, positive
+     * @param applyOrientation whether to apply the EXIF orientation (PIL {@code ImageOps.exif_transpose})
+     * @param turboJpeg        the TurboJPEG library for JPEG, or null for the JDK's decoder
+     * @param dctScaling       let {@link #decode(byte[], int, int)} reduce JPEGs in the DCT domain (needs
+     *                         {@code turboJpeg}: the JDK's decoder cannot, and ignores it)
+     */
+    public ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling) {
+        this(maxPixels, applyOrientation, turboJpeg, dctScaling, LibHeif.system().orElse(null),
+                turboJpeg == null ? null : LibWebp.system().orElse(null));
+    }
+
+    /**
+     * As above, with the libheif for HEIC and AVIF (null: refuse them) and the libwebp for still WebP (null: the Java
+     * decoder) given. The public constructors pair libwebp with TurboJPEG: a decoder without TurboJPEG is the
+     * pure-Java one through and through.
+     */
+    ImageDecoder(long maxPixels, boolean applyOrientation, TurboJpeg turboJpeg, boolean dctScaling, LibHeif libHeif,
+                 LibWebp libWebp) {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
         }
         this.maxPixels = maxPixels;
         this.applyOrientation = applyOrientation;
+        this.turboJpeg = turboJpeg;
+        this.dctScaling = dctScaling && turboJpeg != null;
+        this.libHeif = libHeif;
+        this.libWebp = libWebp;
+    }
+
+    /** The TurboJPEG library JPEGs go through, if any. */
+    public Optional<TurboJpeg> turboJpeg() {
+        return Optional.ofNullable(turboJpeg);
+    }
+
+    /** Whether {@link #decode(byte[], int, int)} may reduce JPEGs in the DCT domain. */
+    public boolean dctScaling() {
+        return dctScaling;
     }
 
     /** The largest accepted declared pixel count. */
@@ -104,7 +156,7 @@ public final class ImageDecoder {
 
     /** Container formats this decoder accepts. */
     enum Format {
-        JPEG, PNG, GIF, BMP, WEBP;
+        JPEG, PNG, GIF, BMP, WEBP, HEIC, AVIF;
 
         String lowerName() {
             return name().toLowerCase(Locale.ROOT);
@@ -120,14 +172,37 @@ public final class ImageDecoder {
      *                        {@link #maxPixels()} pixels, or cannot be decoded completely
      */
     public DecodedImage decode(byte[] data) {
+        return decode(data, 0, 0);
+    }
+
+    /**
+     * Decodes an encoded image to RGB for a consumer that needs at least {@code minWidth x minHeight} pixels (after
+     * orientation). With {@link #dctScaling()} a JPEG may come back smaller than stored, never below that size;
+     * otherwise this is {@link #decode(byte[])}. {@link DecodedImage#originalWidth()} stays the stored size.
+     *
+     * @throws ImageException as {@link #decode(byte[])}
+     */
+    public DecodedImage decode(byte[] data, int minWidth, int minHeight) {
         if (data == null || data.length == 0) {
             throw new ImageException("empty image data");
         }
         Format format = sniff(data);
         if (format == null) {
-            throw new ImageException("unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP)");
+            throw new ImageException("unrecognized image format (supported: JPEG, PNG, GIF, BMP, WebP, HEIC, AVIF)");
         }
         try {
+            if (format == Format.HEIC || format == Format.AVIF) {
+                return decodeHeif(data, format);
+            }
+            if (format == Format.WEBP && libWebp != null && !ContainerHeaders.webpAnimated(data)) {
+                return decodeWebp(data);
+            }
+            if (format == Format.JPEG && turboJpeg != null) {
+                DecodedImage turbo = decodeTurbo(data, dctScaling ? minWidth : 0, dctScaling ? minHeight : 0);
+                if (turbo != null) {
+                    return turbo;
+                }
+            }
             return decode(data, format);
         } catch (ImageException e) {
             throw e;
@@ -161,11 +236,7 @@ public final class ImageDecoder {
                 if (width <= 0 || height <= 0) {
                     throw new ImageException(format.lowerName() + " image declares an empty size " + width + "x" + height);
                 }
-                long pixels = (long) width * height;
-                if (pixels > maxPixels) {
-                    throw new ImageException(format.lowerName() + " image is " + width + "x" + height + " = " + pixels
-                            + " pixels, over the limit of " + maxPixels);
-                }
+                checkPixels(format, width, height);
 
                 byte[] rgb;
                 int orientation;
@@ -195,6 +266,91 @@ public final class ImageDecoder {
         }
     }
 
+    private void checkPixels(Format format, int width, int height) {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageException(format.lowerName() + " image is " + width + "x" + height + " = " + pixels
+                    + " pixels, over the limit of " + maxPixels);
+        }
+    }
+
+    /**
+     * JPEG through TurboJPEG; null where TurboJPEG 2 refuses a header only for its sampling factors (it names
+     * 4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1 and gray; libjpeg itself decodes others), so the JDK's decoder takes it.
+     */
+    private DecodedImage decodeTurbo(byte[] data, int minWidth, int minHeight) {
+        ContainerHeaders.JpegHeader markers = ContainerHeaders.parseJpeg(data);
+        // libjpeg refuses sides over 65500 before we could: the SOF's own size goes through the limit first.
+        checkPixels(Format.JPEG, markers.width(), markers.height());
+        int orientation = applyOrientation ? markers.orientation() : 1;
+        boolean transposed = orientation >= 5;
+        // TurboJPEG's source makes up an EOI at the end of the data and warns alike for a cut scan and a missing
+        // EOI; with a real EOI after a one-scan file, only a cut scan warns ("premature end of data segment").
+        boolean closeWithEoi = markers.singleScan() && !endsWithEoi(data);
+        TurboJpeg.Samples s;
+        try {
+            s = turboJpeg.decode(data, closeWithEoi, h -> {
+                if (h.width() <= 0 || h.height() <= 0) { // TurboJPEG 2 passes a header without a frame
+                    throw new ImageException("cannot decode jpeg image: no frame header (SOF) in the data");
+                }
+                checkPixels(Format.JPEG, h.width(), h.height());
+                if (minWidth <= 0 || minHeight <= 0) {
+                    return new int[] {1, 1};
+                }
+                return turboJpeg.smallestScaleAtLeast(h.width(), h.height(), transposed ? minHeight : minWidth,
+                        transposed ? minWidth : minHeight);
+            });
+        } catch (TurboJpeg.Failure f) {
+            if (f.inHeader() && f.getMessage().toLowerCase(Locale.ROOT).contains("subsampling")) {
+                return null;
+            }
+            throw new ImageException("cannot decode jpeg image: " + f.getMessage(), f);
+        }
+        // Pillow's suspending source waits for data that never comes: any premature end is a truncated file.
+        if (s.warning() != null && s.warning().toLowerCase(Locale.ROOT).contains("premature end")) {
+            throw new ImageException("truncated or corrupt jpeg data (" + s.warning() + ")");
+        }
+        byte[] rgb = switch (s.channels()) {
+            case 1 -> grayToRgb(s.pixels());
+            case 4 -> PilColor.invertedCmykToRgb(s.pixels());
+            default -> s.pixels();
+        };
+        DecodedImage oriented = Orientation.apply(rgb, s.width(), s.height(), orientation, Format.JPEG.lowerName());
+        return new DecodedImage(oriented.rgb(), oriented.width(), oriented.height(), oriented.format(),
+                s.header().width(), s.header().height(), oriented.orientation());
+    }
+
+    private static boolean endsWithEoi(byte[] d) {
+        return d.length >= 2 && (d[d.length - 2] & 0xff) == 0xff && (d[d.length - 1] & 0xff) == 0xd9;
+    }
+
+    /** Still WebP through libwebp (Pillow's library); animations stay with the Java decoder (first frame). */
+    private DecodedImage decodeWebp(byte[] data) {
+        long declared = ContainerHeaders.riffLength(data);
+        if (declared > data.length) {
+            throw new ImageException("truncated webp data (RIFF header declares " + declared + " bytes, got "
+                    + data.length + ")");
+        }
+        int[] size = new int[2];
+        byte[] rgb = libWebp.decodeRgb(data, size, (w, h) -> checkPixels(Format.WEBP, w, h));
+        int orientation = applyOrientation ? ContainerHeaders.webpOrientation(data) : 1;
+        return Orientation.apply(rgb, size[0], size[1], orientation, Format.WEBP.lowerName());
+    }
+
+    /** HEIC and AVIF through libheif, which applies the container's rotation and mirroring itself. */
+    private DecodedImage decodeHeif(byte[] data, Format format) {
+        LibHeif.Kind kind = format == Format.HEIC ? LibHeif.Kind.HEIC : LibHeif.Kind.AVIF;
+        if (libHeif == null) {
+            throw new UnsupportedImageException(format.lowerName() + " images need libheif (Debian: libheif1), which"
+                    + " is not installed here; send JPEG, PNG or WebP");
+        }
+        if (!libHeif.canDecode(kind)) {
+            throw new UnsupportedImageException("this libheif " + libHeif.version() + " has no " + format.lowerName()
+                    + " decoder (HEVC: libde265, AV1: dav1d or libaom); send JPEG, PNG or WebP");
+        }
+        return libHeif.decode(data, format.lowerName(), (w, h) -> checkPixels(format, w, h));
+    }
+
     private static Format sniff(byte[] d) {
         if (d.length >= 3 && (d[0] & 0xff) == 0xff && (d[1] & 0xff) == 0xd8 && (d[2] & 0xff) == 0xff) {
             return Format.JPEG;
@@ -214,7 +370,10 @@ public final class ImageDecoder {
                 && d[8] == 'W' && d[9] == 'E' && d[10] == 'B' && d[11] == 'P') {
             return Format.WEBP;
         }
-        return null;
+        return ContainerHeaders.heifBrand(d) == null ? null : switch (ContainerHeaders.heifBrand(d)) {
+            case "avif", "avis" -> Format.AVIF;
+            default -> Format.HEIC;
+        };
     }
 
     private static ImageReader readerFor(Format format) {

@@ -96,7 +96,15 @@ public final class ImagePreprocessor {
      * @throws ImageException if the image cannot be decoded
      */
     public float[] preprocess(byte[] encoded) {
-        return preprocess(decoder.decode(encoded));
+        return preprocess(decode(encoded));
+    }
+
+    /**
+     * Decodes for this preprocessor: with the decoder's DCT scaling on, a JPEG comes back no smaller than the resize
+     * target (the exact resize then finishes the job); otherwise the full image.
+     */
+    public DecodedImage decode(byte[] encoded) {
+        return settings.doResize() ? decoder.decode(encoded, settings.width(), settings.height()) : decoder.decode(encoded);
     }
 
     /**
@@ -126,7 +134,7 @@ public final class ImagePreprocessor {
         DecodedImage[] images = new DecodedImage[encoded.size()];
         for (int i = 0; i < images.length; i++) {
             try {
-                images[i] = decoder.decode(encoded.get(i));
+                images[i] = decode(encoded.get(i));
             } catch (ImageException e) {
                 throw new ImageException("image " + i + ": " + e.getMessage(), e);
             }

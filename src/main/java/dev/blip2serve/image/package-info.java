@@ -7,6 +7,14 @@
  * ({@link dev.blip2serve.image.PilResize} PIL-exact resampling, rescale, normalize, CHW float32),
  * configured by {@link dev.blip2serve.image.ProcessorSettings} from {@code preprocessor_config.json}.
  *
+ * <p>Native decoders, bound through the FFM API ({@code java.lang.foreign}, no JNI) and optional: where Debian's
+ * library is installed it is used, otherwise the Java decoder. {@link dev.blip2serve.image.TurboJpeg}
+ * ({@code libturbojpeg0}: JPEG, the library Pillow decodes with, so the bytes stay Pillow's),
+ * {@link dev.blip2serve.image.LibWebp} ({@code libwebp7}: still WebP, likewise) and
+ * {@link dev.blip2serve.image.LibHeif} ({@code libheif1}: HEIC and AVIF, which have no Java decoder). They live here
+ * rather than in a package of their own because each is one file and {@code ImageDecoder} is their only user; the FFM
+ * API is the JDK's, so the package stays free of Spring and ONNX Runtime.
+ *
  * <p>Only the JDK, ImageIO plugins (TwelveMonkeys) and Jackson are used here.
  */
 package dev.blip2serve.image;

@@ -55,6 +55,22 @@ class CaptionApiTest extends FakeServiceTest {
         assertThat(fp32.lastPrompt).isEmpty();
     }
 
+    /** A phone's HEIC (libheif) and an AVIF as raw bodies; without libheif they would be 415, see ImageProblemTypeTest. */
+    @Test
+    void heicAndAvifBodiesAreCaptioned() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.blip2serve.image.LibHeif.system().isPresent()
+                || System.getenv("BLIP2_REQUIRE_IMAGE_LIBS") != null, "libheif1 is not installed");
+        for (String name : new String[] {"photo.heic", "photo.avif"}) {
+            byte[] body = getClass().getResourceAsStream("/images/heif/" + name).readAllBytes();
+            String type = name.endsWith(".heic") ? "image/heic" : "image/avif";
+            mvc.perform(post("/v1/captions").contentType(type).content(body))
+                    .andExpect(status().isOk())
+                    .andExpect(jsonPath("$.image.format").value(name.substring(name.indexOf('.') + 1)))
+                    .andExpect(jsonPath("$.image.width").value(64))
+                    .andExpect(jsonPath("$.image.height").value(48));
+        }
+    }
+
     @Test
     void rawBodyTakesEveryParameterFromTheQuery() throws Exception {
         mvc.perform(post("/v1/captions").contentType("image/png").content(png)

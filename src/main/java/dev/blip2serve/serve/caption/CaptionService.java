@@ -56,11 +56,12 @@ public class CaptionService {
     /** Decoding and resizing are CPU- and memory-heavy: at most one per core at a time, whatever the queues hold. */
     private final Semaphore imageWork = new Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors()), true);
 
-    public CaptionService(ServeProperties properties, ModelRegistry registry, CaptionMetrics metrics) {
+    public CaptionService(ServeProperties properties, ImageProperties image, ModelRegistry registry,
+                          CaptionMetrics metrics) {
         this.properties = properties;
         this.registry = registry;
         this.metrics = metrics;
-        this.decoder = new ImageDecoder(properties.limits().maxPixels(), true);
+        this.decoder = image.decoder(properties.limits().maxPixels());
     }
 
     /** A job in a variant's queue with what the response needs besides the batch's result. */
@@ -99,7 +100,7 @@ public class CaptionService {
         Outcome outcome = Outcome.ERROR;
         try {
             checkSize(image);
-            Submitted s = submit(variant, () -> decode(image), options, decoding, start, deadline(start, options), null);
+            Submitted s = submit(variant, () -> decode(image, variant), options, decoding, start, deadline(start, options), null);
             JobResult r = await(s.job());
             CaptionResponse response = respond(s, options, requestId, r);
             outcome = Outcome.SUCCESS;
@@ -129,7 +130,7 @@ public class CaptionService {
         long decodeNanos;
         try {
             long t0 = System.nanoTime();
-            decoded = decode(image);
+            decoded = decode(image, variants.getFirst()); // one model: one preprocessing size
             decodeNanos = System.nanoTime() - t0;
         } catch (RuntimeException e) {
             for (Variant v : variants) {
@@ -197,7 +198,7 @@ public class CaptionService {
         Submitted s;
         try {
             checkSize(image);
-            s = submit(variant, () -> decode(image), options, decoding, start, deadline, stream::token);
+            s = submit(variant, () -> decode(image, variant), options, decoding, start, deadline, stream::token);
         } catch (RuntimeException e) {
             metrics.request(variant.key(), api, outcomeOf(e), System.nanoTime() - start);
             throw e;
@@ -260,7 +261,7 @@ public class CaptionService {
      */
     public DecodedImage decodeFrame(byte[] image) {
         checkSize(image);
-        return decode(image);
+        return decode(image, null);
     }
 
     /**
@@ -358,8 +359,14 @@ public class CaptionService {
                         r.decodeNanos(), total), r.batchSize());
     }
 
-    private DecodedImage decode(byte[] image) {
-        return withImageWork(() -> decoder.decode(image));
+    /**
+     * With DCT scaling on (blip2.image.dct-scaling), a JPEG is decoded no smaller than the variant's input; live
+     * frames ({@code variant} null) always take the exact path.
+     */
+    private DecodedImage decode(byte[] image, Variant variant) {
+        CaptionModel model = decoder.dctScaling() && variant != null ? variant.status().model() : null;
+        int[] min = model == null ? new int[2] : model.resizeTarget().orElse(new int[2]);
+        return withImageWork(() -> decoder.decode(image, min[0], min[1]));
     }
 
     private <T> T withImageWork(Supplier<T> work) {

@@ -7,6 +7,7 @@ import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.repository.Manifest;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the service needs from a loaded variant. The ONNX Runtime engine is behind {@link OrtCaptionModel};
@@ -18,6 +19,14 @@ public interface CaptionModel extends AutoCloseable {
 
     /** {@code pixel_values} of one image, [3, H, W]. */
     float[] preprocess(DecodedImage image);
+
+    /**
+     * The size {@link #preprocess} resizes to, {@code {width, height}}, for decoders that may reduce large JPEGs
+     * while decoding (never below it); empty when preprocessing keeps the image's own size.
+     */
+    default Optional<int[]> resizeTarget() {
+        return Optional.empty();
+    }
 
     /** Tokens the prompt takes, BOS included. */
     int promptTokens(String prompt);

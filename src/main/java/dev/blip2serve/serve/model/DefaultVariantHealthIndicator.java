@@ -3,6 +3,7 @@ package dev.blip2serve.serve.model;
 import dev.blip2serve.serve.ServeProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,15 +17,20 @@ public class DefaultVariantHealthIndicator implements HealthIndicator {
     private final ServeProperties properties;
     private final ModelRegistry registry;
 
-    public DefaultVariantHealthIndicator(ServeProperties properties, ModelRegistry registry) {
+    private final ObjectProvider<HttpWarmUp> warmUp;
+
+    public DefaultVariantHealthIndicator(ServeProperties properties, ModelRegistry registry,
+                                         ObjectProvider<HttpWarmUp> warmUp) {
         this.properties = properties;
         this.registry = registry;
+        this.warmUp = warmUp;
     }
 
     @Override
     public Health health() {
         Health.Builder b = registry.defaultVariant().map(v -> switch (v.state()) {
-            case READY -> Health.up();
+            case READY -> warmUp.getIfAvailable() == null || warmUp.getIfAvailable().done() ? Health.up()
+                    : Health.outOfService().withDetail("detail", "warming up the request path");
             case BUILDING, LOADING -> Health.outOfService().withDetail("detail", String.valueOf(v.status().detail()));
             case FAILED -> Health.down().withDetail("reason", String.valueOf(v.status().reason()));
         }).orElseGet(() -> Health.outOfService().withDetail("detail", "not in the repository (yet)"));

@@ -11,6 +11,7 @@ import dev.blip2serve.runtime.OrtOptions;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** A variant served by the ONNX Runtime engine ({@link Blip2Model}). */
 public final class OrtCaptionModel implements CaptionModel {
@@ -40,6 +41,12 @@ public final class OrtCaptionModel implements CaptionModel {
     @Override
     public float[] preprocess(DecodedImage image) {
         return model.preprocessor().preprocess(image);
+    }
+
+    @Override
+    public Optional<int[]> resizeTarget() {
+        var settings = model.preprocessor().settings();
+        return settings.doResize() ? Optional.of(new int[] {settings.width(), settings.height()}) : Optional.empty();
     }
 
     @Override

@@ -155,6 +155,7 @@ public class VariantLoader {
             if (properties.warmUp()) {
                 v.loading("warming up");
                 model.warmUp();
+                RequestPathWarmUp.run(model, properties.limits().maxPixels());
             }
             long residentAfter = ProcessMemory.residentBytes();
             if (residentBefore >= 0 && residentAfter >= 0) {

@@ -53,7 +53,7 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** The decoder's messages are one line and written for clients. */
     @ExceptionHandler(ImageException.class)
     ResponseEntity<ProblemDetail> image(ImageException e, HttpServletRequest request) {
-        return respond(Problems.of(ProblemType.INVALID_IMAGE, e.getMessage(), request), new HttpHeaders());
+        return respond(Problems.of(Problems.imageType(e), e.getMessage(), request), new HttpHeaders());
     }
 
     @ExceptionHandler(InferenceException.class)

@@ -47,8 +47,8 @@ public final class Problems {
             if (e.retryAfterSeconds() != null) {
                 p.setProperty("retry_after_seconds", e.retryAfterSeconds());
             }
-        } else if (t instanceof dev.blip2serve.image.ImageException) {
-            p = simple(ProblemType.INVALID_IMAGE, t.getMessage());
+        } else if (t instanceof dev.blip2serve.image.ImageException e) {
+            p = simple(imageType(e), t.getMessage());
         } else if (t instanceof dev.blip2serve.runtime.InferenceException) {
             p = simple(ProblemType.INFERENCE_FAILED, "the model failed while captioning; see the server log");
         } else {
@@ -77,6 +77,12 @@ public final class Problems {
             m.putAll(p.getProperties());
         }
         return m;
+    }
+
+    /** 415 for a format this installation cannot decode (HEIC/AVIF without libheif), 422 for a bad image. */
+    public static ProblemType imageType(dev.blip2serve.image.ImageException e) {
+        return e instanceof dev.blip2serve.image.UnsupportedImageException
+                ? ProblemType.UNSUPPORTED_MEDIA_TYPE : ProblemType.INVALID_IMAGE;
     }
 
     private static ProblemDetail simple(ProblemType type, String detail) {
