@@ -24,8 +24,9 @@ class RequestPathWarmUpTest {
         @Override public int promptTokens(String prompt) { throw new UnsupportedOperationException(); }
         @Override public int queryTokens() { throw new UnsupportedOperationException(); }
         @Override public int maxPositions() { throw new UnsupportedOperationException(); }
-        @Override public int[] eosTokenIds() { throw new UnsupportedOperationException(); }
-        @Override public int padTokenId() { throw new UnsupportedOperationException(); }
+        @Override public GenerationParams generationParams(dev.blip2serve.generation.GenerationRequest r) {
+            throw new UnsupportedOperationException();
+        }
         @Override public CaptionBatch caption(List<float[]> p, List<String> q, GenerationParams g, TokenListener l) {
             throw new UnsupportedOperationException();
         }
