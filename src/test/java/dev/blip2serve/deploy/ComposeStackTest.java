@@ -3,6 +3,7 @@ package dev.blip2serve.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.blip2serve.serve.LiveClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -158,7 +159,7 @@ class ComposeStackTest {
         return dir;
     }
 
-    /** Per precision: three captions and one undecodable image (422, outcome client_error). */
+    /** Per precision: three captions, one undecodable image (422, outcome client_error) and a live session. */
     private void traffic(URI service, byte[] png) throws IOException, InterruptedException {
         for (String precision : PRECISIONS) {
             for (int i = 0; i < 3; i++) {
@@ -168,6 +169,8 @@ class ComposeStackTest {
             HttpResponse<String> bad = post(service, "/v1/captions?precision=" + precision,
                     "not an image".getBytes(StandardCharsets.UTF_8));
             assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
+            LiveClient.captionThenSkip(http, URI.create("ws://" + service.getHost() + ":" + service.getPort()
+                    + "/v1/live?precision=" + precision), png);
         }
     }
 

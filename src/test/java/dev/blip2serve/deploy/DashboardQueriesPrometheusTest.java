@@ -185,23 +185,7 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
             HttpResponse<String> bad = post("/v1/captions?precision=" + precision,
                     "not an image".getBytes(StandardCharsets.UTF_8));
             assertThat(bad.statusCode()).as(bad.body()).isEqualTo(422);
-            live(precision, png);
-        }
-    }
-
-    /** A live session (the live row): a frame captioned, the same frame again (skipped), the counts. */
-    private void live(String precision, byte[] png) throws IOException, InterruptedException {
-        try (LiveClient live = LiveClient.open(http, URI.create("ws://127.0.0.1:" + port + "/v1/live?precision="
-                + precision))) {
-            live.next("ready");
-            live.send(png);
-            live.next("caption");
-            live.send(png);
-            assertThat(live.status().path("frames").path("skipped").asLong()).isEqualTo(1);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("the live session failed", e);
+            LiveClient.captionThenSkip(http, URI.create("ws://127.0.0.1:" + port + "/v1/live?precision=" + precision), png);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.blip2serve.serve;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -69,6 +70,28 @@ public final class LiveClient implements AutoCloseable {
 
     public static LiveClient open(HttpClient http, URI uri) throws Exception {
         return new LiveClient(http, uri, true);
+    }
+
+    /**
+     * The dashboard tests' live session: a frame captioned, the same frame again skipped, the counts checked.
+     *
+     * @throws IOException when the session fails
+     */
+    public static void captionThenSkip(HttpClient http, URI uri, byte[] frame) throws IOException, InterruptedException {
+        try (LiveClient live = open(http, uri)) {
+            live.next("ready");
+            live.send(frame);
+            live.next("caption");
+            live.send(frame);
+            long skipped = live.status().path("frames").path("skipped").asLong();
+            if (skipped != 1) {
+                throw new IOException("the repeated frame was not skipped (skipped: " + skipped + ")");
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("the live session failed", e);
+        }
     }
 
     /** A client that reads nothing until {@link #startReading()}. */

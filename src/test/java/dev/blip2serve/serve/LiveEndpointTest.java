@@ -365,7 +365,7 @@ class LiveEndpointTest extends RealServiceTest {
 
     private double captionRequests(String precision) throws Exception {
         String scrape = get("/actuator/prometheus").body();
-        double v = Scrape.value(scrape, "blip2_caption_latency_seconds_count", "precision=\"" + precision + "\"",
+        double v = Scrape.value(scrape, "blip2_caption_latency_seconds_count", "api=\"live\"", "precision=\"" + precision + "\"",
                 "outcome=\"success\"");
         return Double.isNaN(v) ? 0 : v;
     }
