@@ -125,19 +125,8 @@ class ComposeStackTest {
                     "precision", "(" + String.join("|", PRECISIONS) + ")", "datasource", "prometheus");
             Map<Dashboards.Query, String> missing = new LinkedHashMap<>();
             queries.forEach(q -> missing.put(q, "not evaluated"));
-            poll(DATA_WITHIN, "every dashboard query returns data", () -> {
-                for (Dashboards.Query q : List.copyOf(missing.keySet())) {
-                    String promql = Dashboards.promql(q.expr(), variables);
-                    String problem = prom.missing(q, promql);
-                    if (problem.isEmpty()) {
-                        missing.remove(q);
-                    } else {
-                        missing.put(q, promql + "\n    -> " + problem);
-                    }
-                }
-                return String.join("\n", missing.entrySet().stream()
-                        .map(e -> e.getKey().dashboard() + " " + e.getKey().where() + ": " + e.getValue()).toList());
-            }, base, env);
+            poll(DATA_WITHIN, "every dashboard query returns data", () -> prom.pollMissing(missing, variables),
+                    base, env);
         } finally {
             DeployTools.Result down = compose(base, env, Duration.ofMinutes(3), "down", "-v", "--remove-orphans",
                     "--timeout", "90");

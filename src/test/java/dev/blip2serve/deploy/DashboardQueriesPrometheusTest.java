@@ -138,22 +138,9 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
 
         Map<String, String> variables = Map.of("model", MODEL, "precision", "(" + String.join("|", PRECISIONS) + ")",
                 "datasource", "prometheus");
-        // Each query must return data at some poll (rates over 1m fade once the traffic is over).
         Map<Dashboards.Query, String> missing = new LinkedHashMap<>();
         queries.forEach(q -> missing.put(q, "not evaluated"));
-        poll(DATA_WITHIN, "every dashboard query returns data", () -> {
-            for (Dashboards.Query q : List.copyOf(missing.keySet())) {
-                String promql = Dashboards.promql(q.expr(), variables);
-                String problem = prom.missing(q, promql);
-                if (problem.isEmpty()) {
-                    missing.remove(q);
-                } else {
-                    missing.put(q, promql + "\n    -> " + problem);
-                }
-            }
-            return String.join("\n", missing.entrySet().stream()
-                    .map(e -> e.getKey().dashboard() + " " + e.getKey().where() + ": " + e.getValue()).toList());
-        });
+        poll(DATA_WITHIN, "every dashboard query returns data", () -> prom.pollMissing(missing, variables));
 
         // The quality gauges carry the manifests' numbers, one series per precision, dataset and metric.
         Map<String, Double> quality = new java.util.TreeMap<>();

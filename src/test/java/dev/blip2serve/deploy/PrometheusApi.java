@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +45,26 @@ record PrometheusApi(HttpClient http, URI server, List<String> precisions) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * One poll over the queries still in {@code missing}: those with data leave it, the others keep what they lack.
+     * Each query must return data at some poll (rates over 1m fade once the traffic is over).
+     *
+     * @return "" when every query has had data, else one line per query still missing
+     */
+    String pollMissing(Map<Dashboards.Query, String> missing, Map<String, String> variables) {
+        for (Dashboards.Query q : List.copyOf(missing.keySet())) {
+            String promql = Dashboards.promql(q.expr(), variables);
+            String problem = missing(q, promql);
+            if (problem.isEmpty()) {
+                missing.remove(q);
+            } else {
+                missing.put(q, promql + "\n    -> " + problem);
+            }
+        }
+        return String.join("\n", missing.entrySet().stream()
+                .map(e -> e.getKey().dashboard() + " " + e.getKey().where() + ": " + e.getValue()).toList());
     }
 
     /** "" when the dashboard query (its Grafana variables replaced: {@code promql}) has data, else what is missing. */
