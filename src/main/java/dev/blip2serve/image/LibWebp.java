@@ -80,8 +80,9 @@ public final class LibWebp {
      * @throws ImageException libwebp refuses the header or the data
      */
     public byte[] decodeRgb(byte[] data, int[] size, BiConsumer<Integer, Integer> checkSize) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocateFrom(JAVA_BYTE, data);
+        try (Arena arena = Arena.ofConfined(); NativeScratch.Lease input = NativeScratch.lease(data.length)) {
+            MemorySegment src = input.segment();
+            MemorySegment.copy(data, 0, src, JAVA_BYTE, 0, data.length);
             MemorySegment wh = arena.allocate(JAVA_INT, 2);
             if ((int) getInfo.invokeExact(src, (long) data.length, wh, wh.asSlice(4)) == 0) {
                 throw new ImageException("cannot decode webp image: libwebp cannot read its header");
@@ -93,14 +94,17 @@ public final class LibWebp {
             if (bytes > Integer.MAX_VALUE - 8) {
                 throw new ImageException("webp image of " + w + "x" + h + " is too large to decode");
             }
-            MemorySegment dst = arena.allocate(bytes);
-            MemorySegment r = (MemorySegment) decodeInto.invokeExact(src, (long) data.length, dst, bytes, 3 * w);
-            if (r.equals(MemorySegment.NULL)) {
-                throw new ImageException("cannot decode webp image: libwebp refused the data (truncated or corrupt)");
+            try (NativeScratch.Lease output = NativeScratch.lease(bytes)) {
+                MemorySegment dst = output.segment();
+                MemorySegment r = (MemorySegment) decodeInto.invokeExact(src, (long) data.length, dst, bytes, 3 * w);
+                if (r.equals(MemorySegment.NULL)) {
+                    throw new ImageException(
+                            "cannot decode webp image: libwebp refused the data (truncated or corrupt)");
+                }
+                size[0] = w;
+                size[1] = h;
+                return dst.toArray(JAVA_BYTE);
             }
-            size[0] = w;
-            size[1] = h;
-            return dst.toArray(JAVA_BYTE);
         } catch (ImageException e) {
             throw e;
         } catch (Throwable t) {

@@ -197,8 +197,9 @@ public final class TurboJpeg {
      *                        message); warnings are returned in the samples instead
      */
     public Samples decode(byte[] jpeg, boolean closeWithEoi, Function<Header, int[]> scaleFor) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate(jpeg.length + (closeWithEoi ? 2L : 0L));
+        try (Arena arena = Arena.ofConfined();
+             NativeScratch.Lease input = NativeScratch.lease(jpeg.length + (closeWithEoi ? 2L : 0L))) {
+            MemorySegment src = input.segment();
             MemorySegment.copy(jpeg, 0, src, JAVA_BYTE, 0, jpeg.length);
             if (closeWithEoi) {
                 src.set(JAVA_BYTE, jpeg.length, (byte) 0xff);
@@ -215,19 +216,21 @@ public final class TurboJpeg {
                 if (size > Integer.MAX_VALUE - 8) {
                     throw new ImageException("jpeg image of " + w + "x" + h + " is too large to decode");
                 }
-                MemorySegment dst = arena.allocate(size);
-                int rc = (int) decompress.invokeExact(handle, src, src.byteSize(), dst, w, w * channels, h,
-                        header.pixelFormat(), FLAGS);
-                String warning = null;
-                if (rc != 0) {
-                    // TurboJPEG 2 reports TJERR_WARNING for an error that followed a warning: the text decides.
-                    String message = message(handle);
-                    if ((int) errorCode.invokeExact(handle) != ERR_WARNING || !isWarning(message)) {
-                        throw new Failure(message, false);
+                try (NativeScratch.Lease output = NativeScratch.lease(size)) {
+                    MemorySegment dst = output.segment();
+                    int rc = (int) decompress.invokeExact(handle, src, src.byteSize(), dst, w, w * channels, h,
+                            header.pixelFormat(), FLAGS);
+                    String warning = null;
+                    if (rc != 0) {
+                        // TurboJPEG 2 reports TJERR_WARNING for an error that followed a warning: the text decides.
+                        String message = message(handle);
+                        if ((int) errorCode.invokeExact(handle) != ERR_WARNING || !isWarning(message)) {
+                            throw new Failure(message, false);
+                        }
+                        warning = message;
                     }
-                    warning = message;
+                    return new Samples(header, dst.toArray(JAVA_BYTE), w, h, channels, warning);
                 }
-                return new Samples(header, dst.toArray(JAVA_BYTE), w, h, channels, warning);
             } catch (ImageException e) {
                 throw e;
             } catch (Throwable t) {

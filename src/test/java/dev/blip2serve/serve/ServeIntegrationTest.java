@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.blip2serve.engine.Blip2Model;
 import dev.blip2serve.runtime.OrtOptions;
+import dev.blip2serve.serve.model.HttpWarmUp;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -20,6 +23,26 @@ import tools.jackson.databind.JsonNode;
  * variant that fails to load, and exports every meter for both precisions.
  */
 class ServeIntegrationTest extends RealServiceTest {
+
+    @Test
+    void everyWarmUpBodyIsARequestTheServiceAnswersWithTheSameCaption() throws Exception {
+        var jpegOut = new ByteArrayOutputStream();
+        ImageIO.write(ImageIO.read(IMAGE.toFile()), "jpeg", jpegOut);
+        byte[] jpeg = jpegOut.toByteArray();
+        String expected = null;
+        for (HttpWarmUp.Body form : HttpWarmUp.Body.values()) {
+            var body = form.encode(jpeg);
+            HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/captions?precision=fp32&max_new_tokens=20"))
+                    .expectContinue(true).header("Content-Type", body.getKey())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.getValue())));
+            assertThat(r.statusCode()).as(form + ": " + r.body()).isEqualTo(200);
+            JsonNode answer = json.readTree(r.body());
+            assertThat(answer.path("image").path("format").asString()).as(form.name()).isEqualTo("jpeg");
+            String text = answer.path("captions").get(0).path("text").asString();
+            assertThat(text).as(form.name()).isNotBlank().isEqualTo(expected == null ? text : expected);
+            expected = text;
+        }
+    }
 
     @Test
     void captionsEqualTheEngineInEveryInputForm() throws Exception {

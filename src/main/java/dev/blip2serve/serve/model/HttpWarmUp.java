@@ -1,6 +1,7 @@
 package dev.blip2serve.serve.model;
 
 import dev.blip2serve.serve.ServeProperties;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -8,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -31,8 +34,11 @@ public class HttpWarmUp {
     /** How long the loader may take before the default variant is ready; past it, readiness no longer waits here. */
     private static final Duration WAIT_FOR_DEFAULT = Duration.ofHours(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
-    /** Requests per variant: one leaves the second request still ~2x a warm one (JIT tiers); three measured better. */
-    private static final int REQUESTS = 3;
+    /**
+     * Requests per variant, one per way of sending an image: one request left the next one still ~2x a warm one (JIT
+     * tiers); three measured better.
+     */
+    private static final int REQUESTS = Body.values().length;
 
     private final ServeProperties properties;
     private final ModelRegistry registry;
@@ -68,10 +74,10 @@ public class HttpWarmUp {
                 Thread.sleep(50);
             }
             byte[] jpeg = RequestPathWarmUp.encode("jpeg", true);
-            try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
-                for (Variant v : registry.all()) {
-                    for (int i = 0; i < REQUESTS && v.state() == VariantState.READY; i++) {
-                        warm(client, port, v.key(), jpeg);
+            for (Variant v : registry.all()) {
+                for (int i = 0; i < REQUESTS && v.state() == VariantState.READY; i++) {
+                    if (!warm(port, v.key(), Body.values()[i].encode(jpeg))) {
+                        break;
                     }
                 }
             }
@@ -84,17 +90,51 @@ public class HttpWarmUp {
         }
     }
 
-    private void warm(HttpClient client, int port, VariantKey key, byte[] jpeg) throws InterruptedException {
+    /**
+     * The three ways clients send an image, in turn: each has code of its own on the request path (Tomcat's
+     * {@code Expect: 100-continue} handling, the multipart parser, Jackson and base64).
+     */
+    public enum Body {
+        RAW, MULTIPART, JSON;
+
+        private static final String BOUNDARY = "blip2-warm-up";
+
+        /** Content type and body for this form of the image. */
+        public Map.Entry<String, byte[]> encode(byte[] jpeg) {
+            return switch (this) {
+                case RAW -> Map.entry("image/jpeg", jpeg);
+                case MULTIPART -> {
+                    var out = new ByteArrayOutputStream();
+                    out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename="
+                            + "\"warm-up.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.writeBytes(jpeg);
+                    out.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+                    yield Map.entry("multipart/form-data; boundary=" + BOUNDARY, out.toByteArray());
+                }
+                case JSON -> Map.entry("application/json", ("{\"image\":\"" + Base64.getEncoder().encodeToString(jpeg)
+                        + "\"}").getBytes(StandardCharsets.US_ASCII));
+            };
+        }
+    }
+
+    /**
+     * One caption request on a connection of its own (as most clients open one); false when it failed (no point in
+     * sending more).
+     */
+    private boolean warm(int port, VariantKey key, Map.Entry<String, byte[]> body) throws InterruptedException {
         long start = System.nanoTime();
         URI uri = URI.create("http://127.0.0.1:" + port + "/v1/captions?model=" + enc(key.model()) + "&precision="
                 + enc(key.variant()) + "&max_new_tokens=" + properties.defaultMaxNewTokens());
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).header("Content-Type", "image/jpeg")
-                .header("X-Request-Id", "warm-up").POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)).build();
-        try {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).expectContinue(true)
+                .header("Content-Type", body.getKey()).header("X-Request-Id", "warm-up")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.getValue())).build();
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
             HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
             LOG.info("{}: HTTP warm-up answered {} in {} ms", key, r.statusCode(), (System.nanoTime() - start) / 1_000_000);
+            return r.statusCode() == 200;
         } catch (java.io.IOException e) {
             LOG.warn("{}: HTTP warm-up failed: {}", key, e.toString());
+            return false;
         }
     }
 
