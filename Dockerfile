@@ -42,7 +42,10 @@ ENV BLIP2_REPOSITORY=/models \
     DJL_CACHE_DIR=/tmp/djl \
     HOME=/tmp \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
-RUN groupadd --system --gid ${UID} blip2 \
+# libjpeg-turbo, libwebp, libheif: exact and fast JPEG/WebP, HEIC/AVIF (without them: Java decoders and 415 for HEIC).
+COPY deploy/images/install-image-libs.sh /usr/local/sbin/
+RUN install-image-libs.sh \
+    && groupadd --system --gid ${UID} blip2 \
     && useradd --system --uid ${UID} --gid ${UID} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin blip2 \
     && mkdir -p /app /models \
     && chown ${UID}:${UID} /models
@@ -77,7 +80,9 @@ ENV PATH=${JAVA_HOME}/bin:${PATH} \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 COPY --from=jre /opt/java/openjdk ${JAVA_HOME}
-RUN groupadd --system --gid ${UID} blip2 \
+COPY deploy/images/install-image-libs.sh /usr/local/sbin/
+RUN install-image-libs.sh \
+    && groupadd --system --gid ${UID} blip2 \
     && useradd --system --uid ${UID} --gid ${UID} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin blip2 \
     && mkdir -p /app /models \
     && chown ${UID}:${UID} /models \

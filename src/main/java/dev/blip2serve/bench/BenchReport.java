@@ -27,12 +27,12 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         Map<String, Double> r = new LinkedHashMap<>();
         figures("fp32", 1).ifPresent(fp32 -> {
             for (CaptionBenchmark.VariantFigures v : variants) {
-                if (v.variant().equals("fp32")) {
+                if (v.precision().equals("fp32")) {
                     continue;
                 }
                 find(v, 1).ifPresent(w -> {
-                    r.put("fp32_over_" + v.variant() + "_ms_per_token", fp32.perTokenMs() / w.perTokenMs());
-                    r.put("fp32_over_" + v.variant() + "_vision_ms", fp32.visionMs() / w.visionMs());
+                    r.put("fp32_over_" + v.precision() + "_ms_per_token", fp32.perTokenMs() / w.perTokenMs());
+                    r.put("fp32_over_" + v.precision() + "_vision_ms", fp32.visionMs() / w.visionMs());
                 });
             }
         });
@@ -40,14 +40,14 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
             var one = find(v, 1);
             var eight = find(v, 8);
             if (one.isPresent() && eight.isPresent()) {
-                r.put(v.variant() + "_batch8_over_batch1_captions_per_s", eight.get().captionsPerSecond() / one.get().captionsPerSecond());
+                r.put(v.precision() + "_batch8_over_batch1_captions_per_s", eight.get().captionsPerSecond() / one.get().captionsPerSecond());
             }
         }
         return r;
     }
 
     private java.util.Optional<CaptionBenchmark.BatchFigures> figures(String variant, int batch) {
-        return variants.stream().filter(v -> v.variant().equals(variant)).findFirst().flatMap(v -> find(v, batch));
+        return variants.stream().filter(v -> v.precision().equals(variant)).findFirst().flatMap(v -> find(v, batch));
     }
 
     private static java.util.Optional<CaptionBenchmark.BatchFigures> find(CaptionBenchmark.VariantFigures v, int batch) {
@@ -81,14 +81,14 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
         for (CaptionBenchmark.VariantFigures v : variants) {
             for (CaptionBenchmark.BatchFigures b : v.batches()) {
                 double floor = floorMsPerToken(v.decoderWeightBytes(), bandwidthBytesPerSecond);
-                md.append(String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.3f | %.0f %% |%n", v.variant(), b.batch(),
+                md.append(String.format("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.3f | %.0f %% |%n", v.precision(), b.batch(),
                         b.latencyP50Ms(), b.latencyP95Ms(), b.visionMs(), b.prefillMs(), b.perTokenMs(), b.captionsPerSecond(),
                         floor, 100 * floor / b.perTokenMs()));
             }
         }
         md.append("\n| variant | bytes on disk | decoder bytes streamed per token | RSS after load | load s |\n|---|---|---|---|---|\n");
         for (CaptionBenchmark.VariantFigures v : variants) {
-            md.append(String.format("| %s | %,d | %,d | %,d | %.1f |%n", v.variant(), v.bytesOnDisk(), v.decoderWeightBytes(),
+            md.append(String.format("| %s | %,d | %,d | %,d | %.1f |%n", v.precision(), v.bytesOnDisk(), v.decoderWeightBytes(),
                     v.residentBytesAfterLoad(), v.loadSeconds()));
         }
         List<String> lines = new ArrayList<>();
@@ -102,7 +102,7 @@ public record BenchReport(Map<String, Object> machine, String command, double ba
                     .append("| baseline / variant | batch | measure | rounds | median | lowest … highest round |\n")
                     .append("|---|---|---|---|---|---|\n");
             for (CaptionBenchmark.PairedRatio r : paired) {
-                md.append(String.format("| %s / %s | %d | %s | %d | %.3f | %.3f … %.3f |%n", r.baseline(), r.variant(),
+                md.append(String.format("| %s / %s | %d | %s | %d | %.3f | %.3f … %.3f |%n", r.baseline(), r.precision(),
                         r.batch(), r.measure(), r.rounds(), r.median(), r.low(), r.high()));
             }
         }

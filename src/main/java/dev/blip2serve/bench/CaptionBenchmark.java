@@ -33,17 +33,17 @@ public final class CaptionBenchmark {
     }
 
     /** One variant's figures. */
-    public record VariantFigures(String variant, String precision, long bytesOnDisk, long decoderWeightBytes,
+    public record VariantFigures(String precision, String preset, long bytesOnDisk, long decoderWeightBytes,
                                  long residentBytesAfterLoad, double loadSeconds, List<BatchFigures> batches) {
     }
 
     /**
-     * The ratio {@code baseline / variant} of one measure, per round of an interleaved run.
+     * The ratio {@code baseline / precision} of one measure (two variants by label), per round of an interleaved run.
      *
      * @param measure "ms_per_token" or "latency_ms"
      * @param median  median over the rounds; {@code low} and {@code high} the smallest and largest round
      */
-    public record PairedRatio(String baseline, String variant, int batch, String measure, int rounds, double median,
+    public record PairedRatio(String baseline, String precision, int batch, String measure, int rounds, double median,
                               double low, double high) {
     }
 
@@ -174,7 +174,7 @@ public final class CaptionBenchmark {
         }
 
         String name() {
-            return model.manifest().variant();
+            return model.manifest().precision();
         }
 
         void warmUp(int batch, int times) {
@@ -212,7 +212,7 @@ public final class CaptionBenchmark {
         VariantFigures figures(List<BatchFigures> batches) {
             Manifest man = model.manifest();
             Blip2Config.OptConfig text = model.config().text();
-            return new VariantFigures(man.variant(), man.precision(), man.totalBytes(),
+            return new VariantFigures(man.precision(), man.preset(), man.totalBytes(),
                     decoderWeightBytes(man, (long) text.vocabSize() * text.hiddenSize()), residentAfterLoad, loadSeconds,
                     List.copyOf(batches));
         }

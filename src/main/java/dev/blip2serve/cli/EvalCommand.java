@@ -136,7 +136,7 @@ final class EvalCommand implements Callable<Integer> {
     private Map<String, Object> report(Blip2Model m, EvalRunner.Report r) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("model", m.manifest().model());
-        o.put("variant", m.manifest().variant());
+        o.put("precision", m.manifest().precision());
         o.put("dataset", r.dataset());
         o.put("items", r.items());
         r.metrics().corpusByKey().forEach((k, v) -> {

@@ -95,10 +95,10 @@ final class PullCommand implements Callable<Integer> {
         for (PrequantizedVariants.Found v : variants) {
             String variantModel = name != null ? name : v.manifest().model();
             if (repo == null) {
-                out.printf("verified %s/%s (%s)%n", variantModel, v.manifest().variant(), ProgressBar.bytes(v.manifest().totalBytes()));
+                out.printf("verified %s/%s (%s)%n", variantModel, v.manifest().precision(), ProgressBar.bytes(v.manifest().totalBytes()));
             } else {
                 Path dir = PrequantizedVariants.install(v, repo, variantModel);
-                out.printf("%s: verified and installed in %s%n", v.manifest().variant(), dir);
+                out.printf("%s: verified and installed in %s%n", v.manifest().precision(), dir);
             }
         }
         if (!variants.isEmpty() || repo == null) {

@@ -71,10 +71,10 @@ public final class PrequantizedVariants {
      */
     public static Path install(Found variant, Path repository, String model) throws IOException {
         checkName(model);
-        checkName(variant.manifest().variant());
+        checkName(variant.manifest().precision());
         Path modelDir = Files.createDirectories(repository.resolve(model));
-        Path target = modelDir.resolve(variant.manifest().variant());
-        Path staging = modelDir.resolve("." + variant.manifest().variant() + ".pulling");
+        Path target = modelDir.resolve(variant.manifest().precision());
+        Path staging = modelDir.resolve("." + variant.manifest().precision() + ".pulling");
         deleteTree(staging);
         Files.createDirectories(staging);
         List<String> names = new ArrayList<>();
@@ -96,7 +96,7 @@ public final class PrequantizedVariants {
                 Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING); // another file system: a copy
             }
         }
-        Path old = modelDir.resolve("." + variant.manifest().variant() + ".old");
+        Path old = modelDir.resolve("." + variant.manifest().precision() + ".old");
         deleteTree(old);
         if (Files.exists(target)) {
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);

@@ -149,7 +149,7 @@ public final class QuantizePipeline {
         components.put("decoder", new Manifest.Component(VariantFiles.DECODER,
                 "OPT attention and MLP linears: " + linearsCpu + smooth + embeddings,
                 "OPT linears: " + linearsCuda + embeddingsCuda));
-        return new Manifest(m.schema(), m.model(), m.variant(), recipe.preset().label(), m.source(), m.method(),
+        return new Manifest(m.schema(), m.model(), m.precision(), recipe.preset().label(), m.source(), m.method(),
                 m.calibration(), components, m.files(), m.createdAt(), m.toolVersion(), m.quality(), m.latency());
     }
 }

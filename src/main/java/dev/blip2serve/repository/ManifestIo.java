@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Reads, writes and verifies variant manifests. */
 public final class ManifestIo {
@@ -42,9 +44,10 @@ public final class ManifestIo {
             if (Files.size(file) > MAX_MANIFEST_BYTES) {
                 throw new RepositoryException(variantDir, Manifest.FILE_NAME + " is larger than 4 MB");
             }
-            Manifest m = JSON.readValue(file.toFile(), Manifest.class);
+            JsonNode tree = JSON.readTree(file.toFile());
+            Manifest m = tree instanceof ObjectNode o ? JSON.treeToValue(current(o), Manifest.class) : null;
             if (m == null || m.schema() != Manifest.SCHEMA || m.files() == null || m.components() == null
-                    || m.variant() == null || m.model() == null) {
+                    || m.precision() == null || m.model() == null) {
                 throw new RepositoryException(variantDir, Manifest.FILE_NAME + " lacks required fields or has an unknown schema");
             }
             // Entries are dereferenced by verify, totalBytes and the loader: refuse null ones here, with a reason.
@@ -64,6 +67,19 @@ public final class ManifestIo {
         } catch (IOException e) {
             throw new RepositoryException(variantDir, "cannot read " + Manifest.FILE_NAME + ": " + e.getMessage());
         }
+    }
+
+    /** A schema-1 manifest in today's words ({@code variant} was the label, {@code precision} the preset). */
+    private static ObjectNode current(ObjectNode m) {
+        if (m.path("schema").asInt() != 1) {
+            return m;
+        }
+        ObjectNode upgraded = m.deepCopy();
+        upgraded.put("schema", Manifest.SCHEMA);
+        upgraded.set("preset", m.get("precision"));
+        upgraded.set("precision", m.get("variant"));
+        upgraded.remove("variant");
+        return upgraded;
     }
 
     /** Checks every listed file: present, same size, same SHA-256. Returns the problems (empty = verified). */

@@ -63,7 +63,7 @@ record DrawSummary(List<Reproduce.Draw> draws, List<List<Map<String, Object>>> c
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Reproduce.Measured m : d.rows().values()) {
                 Map<String, Object> r = new LinkedHashMap<>();
-                r.put("variant", m.row().variant());
+                r.put("precision", m.row().variant());
                 r.put("cider_d", ResultsWriter.cider(m));
                 r.put("captions_equal_fp32", m.captionsEqualFp32());
                 r.put("fidelity_kl", m.fidelity().meanKl());

@@ -152,7 +152,7 @@ final class ResultsWriter {
         for (Reproduce.Measured m : rows) {
             CaptionScores x = m.report().metrics();
             Map<String, Object> o = new LinkedHashMap<>();
-            o.put("variant", m.row().variant());
+            o.put("precision", m.row().variant());
             o.put("preset", m.row().preset() == null ? null : m.row().preset().label());
             o.put("scope", m.row().preset() == null ? null : m.row().scope().label());
             o.put("weights", words(m, "weights"));

@@ -43,7 +43,9 @@ class CliTest {
         }
         JsonNode m = JsonMapper.builder().build().readTree(repo.resolve("tiny/fp16/manifest.json").toFile());
         assertThat(JsonKeys.camelCase(m)).as("camelCase keys").isEmpty();
-        assertThat(m.get("variant").asString()).isEqualTo("fp16");
+        assertThat(m.get("precision").asString()).isEqualTo("fp16");
+        assertThat(m.get("preset").asString()).isEqualTo("fp16");
+        assertThat(m.get("schema").asInt()).isEqualTo(2);
         assertThat(m.get("source").get("sha256").asString()).hasSize(64);
         assertThat(m.get("files").size()).isGreaterThanOrEqualTo(4);
     }
@@ -232,7 +234,7 @@ class CliTest {
         assertThat(paired.size()).isEqualTo(4);   // fp16 against fp32: two batch sizes, two measures
         for (JsonNode p : paired) {
             assertThat(p.get("baseline").asString()).isEqualTo("fp32");
-            assertThat(p.get("variant").asString()).isEqualTo("fp16");
+            assertThat(p.get("precision").asString()).isEqualTo("fp16");
             assertThat(p.get("rounds").asInt()).isEqualTo(3);
             assertThat(p.get("median").asDouble()).isPositive()
                     .isBetween(p.get("low").asDouble(), p.get("high").asDouble());

@@ -192,7 +192,7 @@ class QuantizeCommandTest {
         assertThat(JsonKeys.camelCase(json)).as("camelCase keys").isEmpty();
         assertThat(json.get("rows").size()).isEqualTo(4);
         JsonNode fp32 = json.get("rows").get(0);
-        assertThat(fp32.get("variant").asString()).isEqualTo("fp32");
+        assertThat(fp32.get("precision").asString()).isEqualTo("fp32");
         assertThat(fp32.get("fidelity_top1").asDouble()).isEqualTo(1.0);
         assertThat(fp32.get("captions_equal_fp32").asInt()).isEqualTo(4);
         assertThat(json.get("calibration").get("count").asInt()).isEqualTo(4);

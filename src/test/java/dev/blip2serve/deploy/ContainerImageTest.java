@@ -59,6 +59,7 @@ import tools.jackson.databind.JsonNode;
 class ContainerImageTest {
 
     private static final Path IMAGE = DeployTools.ROOT.resolve("data/shapes-blip2/eval/images/eval-0000.png");
+    private static final Path HEIF = DeployTools.ROOT.resolve("src/test/resources/images/heif");
     private static final int PORT = 8080;
     private static final Duration READY_WITHIN = Duration.ofMinutes(10); // build of the variants on a busy machine
     private static final Duration BOUND = Duration.ofMinutes(3);
@@ -146,6 +147,17 @@ class ContainerImageTest {
             assertThat(body.path("precision").asString()).isEqualTo(precision);
             assertThat(body.path("captions").get(0).path("text").asString()).as(precision)
                     .isEqualTo(expected.get(precision));
+        }
+
+        // The native decoders are in the image (install-image-libs.sh): TurboJPEG, libwebp, libheif with its codecs.
+        assertThat(logs.toUtf8String()).contains("image decoders: JPEG libturbojpeg").contains("WebP libwebp")
+                .contains("HEIC/AVIF libheif");
+        for (String name : List.of("photo.heic", "photo.avif")) {
+            byte[] photo = Files.readAllBytes(HEIF.resolve(name));
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(service, "/v1/captions?precision=fp32"))
+                    .header("Content-Type", name.endsWith(".heic") ? "image/heic" : "image/avif").timeout(BOUND)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(photo)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(name + ": " + r.body()).isEqualTo(200);
         }
 
         await(BOUND, "the HEALTHCHECK reports healthy", () -> {

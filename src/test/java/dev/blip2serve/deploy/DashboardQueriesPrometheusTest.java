@@ -210,7 +210,7 @@ class DashboardQueriesPrometheusTest extends LoopbackService {
                 WeightPrecision precision = WeightPrecision.valueOf(name.toUpperCase(java.util.Locale.ROOT));
                 Manifest m = Blip2Converter.convert(new Blip2Converter.Request(checkpoint, dir, MODEL, name, precision,
                         Blip2Converter.INLINE_LIMIT), ProgressListener.NONE);
-                ManifestIo.write(dir, new Manifest(m.schema(), m.model(), m.variant(), m.precision(), m.source(),
+                ManifestIo.write(dir, new Manifest(m.schema(), m.model(), m.precision(), m.preset(), m.source(),
                         m.method(), m.calibration(), m.components(), m.files(), m.createdAt(), m.toolVersion(),
                         QUALITY.get(name), m.latency()));
                 assertThat(ManifestIo.verify(dir, ManifestIo.read(dir))).as(name + " verifies").isEmpty();

@@ -41,7 +41,7 @@ class FullSizeParityTest {
         String size = config.text().hiddenSize() == 2560 ? "2.7b" : "6.7b";
         Path dir = Path.of("src/test/resources/fixtures/full-size");
         JsonNode meta = Fixtures.json(dir.resolve("opt-" + size + "-reference.json"));
-        boolean fp16 = ManifestIo.read(variant).precision().equals("fp16");
+        boolean fp16 = ManifestIo.read(variant).preset().equals("fp16");
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("variant", variant.toString());
         float[] prefix;

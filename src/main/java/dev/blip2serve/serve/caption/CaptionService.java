@@ -6,6 +6,7 @@ import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.image.ImageDecoder;
 import dev.blip2serve.image.ImageException;
+import dev.blip2serve.image.NativeDecoders;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.batch.BatchJob;
 import dev.blip2serve.serve.batch.BatchRefusal;
@@ -62,6 +63,7 @@ public class CaptionService {
         this.registry = registry;
         this.metrics = metrics;
         this.decoder = image.decoder(properties.limits().maxPixels());
+        LOG.info("image decoders: {}", NativeDecoders.summary());
     }
 
     /** A job in a variant's queue with what the response needs besides the batch's result. */

@@ -127,7 +127,7 @@ public class HubModels {
     private void install(ServeProperties.HubModel m, List<PrequantizedVariants.Found> variants, List<Variant> missing,
                          Consumer<Variant> load) throws IOException {
         for (PrequantizedVariants.Found f : variants) {
-            String name = f.manifest().variant();
+            String name = f.manifest().precision();
             Path target = properties.repository().resolve(m.name()).resolve(name);
             if ((!m.precisions().isEmpty() && !m.precisions().contains(name)) || Files.isRegularFile(target.resolve(Manifest.FILE_NAME))) {
                 continue;

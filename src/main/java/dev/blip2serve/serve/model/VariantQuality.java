@@ -64,7 +64,7 @@ final class VariantQuality {
     static Manifest withQuality(Manifest m, String label, Map<String, Double> scores) {
         Map<String, Map<String, Double>> quality = new LinkedHashMap<>(m.quality() == null ? Map.of() : m.quality());
         quality.put(label, new LinkedHashMap<>(scores));
-        return new Manifest(m.schema(), m.model(), m.variant(), m.precision(), m.source(), m.method(), m.calibration(),
+        return new Manifest(m.schema(), m.model(), m.precision(), m.preset(), m.source(), m.method(), m.calibration(),
                 m.components(), m.files(), m.createdAt(), m.toolVersion(), quality, m.latency());
     }
 
