@@ -51,6 +51,8 @@ final class FakeHub implements AutoCloseable {
     final Map<String, Boolean> corrupt = new ConcurrentHashMap<>();
     /** Per file: the byte at which the CDN stops sending and holds the connection open, and for how many answers. */
     final Map<String, Stall> stalls = new ConcurrentHashMap<>();
+    /** How many answers of the revision API send half their JSON, then nothing, with the connection open. */
+    final AtomicInteger stallApi = new AtomicInteger();
     /** Released on close: the stalled answers' handlers wait on it, never closing their connections before. */
     private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -64,8 +66,8 @@ final class FakeHub implements AutoCloseable {
         cdn = HttpServer.create(local, 0);
         hub.createContext("/", this::hub);
         cdn.createContext("/", this::cdn);
-        hub.setExecutor(Executors.newFixedThreadPool(4));
-        cdn.setExecutor(Executors.newCachedThreadPool()); // a stalled answer holds its thread until close
+        hub.setExecutor(Executors.newCachedThreadPool());
+        cdn.setExecutor(Executors.newCachedThreadPool()); // (both) a stalled answer holds its thread until close
         hub.start();
         cdn.start();
     }
@@ -185,7 +187,14 @@ final class FakeHub implements AutoCloseable {
         }
         json.append("]}");
         x.getResponseHeaders().set("Content-Type", "application/json");
-        send(x, 200, json.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+        if (stallApi.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body, 0, body.length / 2);
+            x.getResponseBody().flush();
+            awaitClose();
+        }
+        send(x, 200, body);
     }
 
     /** The repository if the caller may see it; otherwise the hub's answer is sent and null returned. */

@@ -173,6 +173,25 @@ class HubClientTest {
         assertThat(partial).doesNotExist();
     }
 
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStalledRepositoryListingIsAnUnreachableHub() {
+        HubSettings impatient = settings().withTimeout(Duration.ofSeconds(1));
+        hub.stallApi.set(1);
+        assertThatThrownBy(() -> pull(impatient)).isInstanceOfSatisfying(HubException.class, e -> {
+            assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_CACHED);
+            assertThat(e.getMessage()).contains("not in the cache", "repository info broke off",
+                    "no data within HF_HUB_DOWNLOAD_TIMEOUT = 1 s").doesNotContain("\n");
+        });
+
+        pull(impatient);
+        hub.stallApi.set(1);
+        hub.log.clear();
+        assertThat(pull(impatient).commit()).as("served from the cache").isEqualTo(commit);
+        assertThat(hub.log).containsExactly("hub GET /api/models/test-org/shapes-blip2/revision/main");
+        assertThat(ReadTimeoutStream.pendingChecks()).as("read watchdogs left armed").isZero();
+    }
+
     static HubListener retryRecorder(List<String> retries) {
         return new HubListener() {
             @Override
