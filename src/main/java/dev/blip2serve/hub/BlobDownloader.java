@@ -3,6 +3,7 @@ package dev.blip2serve.hub;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Downloads one blob into {@code blobs/<etag>.incomplete}, resuming what an earlier attempt left there with a
  * {@code Range} request (a 200 instead of a 206 means the server ignored it: the file starts over), retrying a
- * dropped connection from where it stopped, and renaming it to {@code blobs/<etag>} only once its size and its hash
+ * dropped or stalled connection (no data within {@code HF_HUB_DOWNLOAD_TIMEOUT}, see {@link ReadTimeoutStream}) from
+ * where it stopped, and renaming it to {@code blobs/<etag>} only once its size and its hash
  * (SHA-256 for LFS files, git's blob SHA-1 for the others) equal what the hub announced. A mismatch deletes the partial
  * file: its bytes cannot be trusted for a resume either.
  */
@@ -62,29 +64,38 @@ final class BlobDownloader {
             int failures = 0;
             while (meta.size() < 0 || have < meta.size()) {
                 HttpResponse<InputStream> r = http.download(meta.location(), have, file);
-                long start = startOf(r, have);
-                if (start != have) {
-                    out.truncate(0);
-                    out.position(0);
-                    hasher.reset();
-                    have = 0; // the server sent the whole file: start over
-                }
                 long before = have;
+                IOException broke = null;
                 try (InputStream in = r.body()) {
-                    have = copy(in, out, hasher, file, have, meta.size());
-                } catch (IOException e) {
-                    if (isDiskFull(e)) {
-                        throw diskFull(file, blob.getParent(), e);
+                    if (startOf(r, have) != have) {
+                        out.truncate(0);
+                        out.position(0);
+                        hasher.reset();
+                        have = 0; // the server sent the whole file: start over
+                        before = 0;
                     }
+                    try {
+                        have = copy(in, out, hasher, file, have, meta.size());
+                    } catch (IOException e) {
+                        if (isDiskFull(e)) {
+                            throw diskFull(file, blob.getParent(), e);
+                        }
+                        broke = e; // dropped, reset, or no data within the read timeout
+                    }
+                }
+                if (broke != null) {
                     have = out.position(); // what reached the file before the break (and the hash, in step)
                     fetched += have - before;
                     failures = have > before ? 1 : failures + 1; // progress resets the count, as huggingface_hub does
+                    boolean stalled = broke instanceof HttpTimeoutException;
                     if (failures > http.retries()) {
                         throw new HubException(HubException.Kind.UNAVAILABLE, file + ": the download broke off "
-                                + failures + " times without progress (" + e.getMessage() + "); run the pull again: it "
-                                + "resumes from " + have + " bytes", e);
+                                + failures + " times without progress (" + broke.getMessage() + "); run the pull "
+                                + "again: it resumes from " + have + " bytes" + (stalled
+                                ? "; on a slow link raise HF_HUB_DOWNLOAD_TIMEOUT (seconds)" : ""), broke);
                     }
-                    http.pause(file, failures, "connection lost after " + have + " bytes: resuming", null);
+                    http.pause(file, failures, (stalled ? broke.getMessage() : "connection lost") + " after " + have
+                            + " bytes: resuming", null);
                     continue;
                 }
                 fetched += have - before;

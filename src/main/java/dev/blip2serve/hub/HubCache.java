@@ -1,14 +1,11 @@
 package dev.blip2serve.hub;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -23,7 +20,10 @@ public final class HubCache {
 
     static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern ETAG = Pattern.compile("[0-9A-Za-z._-]{1,128}");
-    /** FileChannel locks are per process; threads of this process also queue on a lock of their own. */
+    /**
+     * Threads of this process queue here before the file lock: the FileChannel fallback's locks are per process, and
+     * a thread waiting in {@code flock} cannot be interrupted, so at most one per lock file should.
+     */
     private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
     private final Path repoDir;
@@ -108,18 +108,26 @@ public final class HubCache {
         return target;
     }
 
-    /** Runs {@code work} holding the blob's lock (file lock against other processes, a mutex against other threads). */
+    /**
+     * Runs {@code work} holding the blob's lock: a {@link BlobLock} ({@code flock}, as Python's filelock takes it)
+     * against other processes, a mutex against other threads of this one.
+     */
     public <T> T locked(String etag, IoWork<T> work) throws IOException {
         Files.createDirectories(locksDir);
-        Path lockFile = locksDir.resolve(etag + ".lock");
+        Path lockFile = lockFile(etag);
         ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
         local.lock();
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
+        try (BlobLock ignored = BlobLock.acquire(lockFile)) {
             return work.run();
         } finally {
             local.unlock();
         }
+    }
+
+    /** {@code .locks/<repo>/<etag>.lock}, the file huggingface_hub locks while it downloads that blob. */
+    public Path lockFile(String etag) {
+        blob(etag); // the etag check
+        return locksDir.resolve(etag + ".lock");
     }
 
     private Path refFile(String revision) {

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.JacksonIOException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -136,6 +137,10 @@ public final class HubClient {
         JsonNode info;
         try (InputStream in = r.body()) {
             info = JSON.readTree(in);
+        } catch (JacksonIOException e) {
+            // dropped, or no data within the read timeout: as unreachable as a refused connection
+            throw new HubException(HubException.Kind.UNAVAILABLE, what + ": the hub's repository info broke off ("
+                    + e.getCause().getMessage() + ")", e.getCause());
         } catch (JacksonException e) {
             throw new HubException(HubException.Kind.UNAVAILABLE, what + ": the hub's repository info is not JSON: " + e.getOriginalMessage());
         }

@@ -14,7 +14,9 @@ import java.util.Set;
  * The hub's HTTP conventions over the JDK client: the token as a bearer header (never sent to another host), redirects
  * followed by hand (a {@code HEAD} keeps a cross-host redirect as the answer, since the hub puts the file's etag, size
  * and commit on the redirect itself), retries with exponential backoff on 429, 5xx and I/O failures, and hub error
- * codes ({@code X-Error-Code}) turned into one-line {@link HubException}s.
+ * codes ({@code X-Error-Code}) turned into one-line {@link HubException}s. {@code HF_HUB_DOWNLOAD_TIMEOUT} bounds the
+ * connect, the wait for the headers ({@link HttpRequest.Builder#timeout}) and, through {@link ReadTimeoutStream}, each
+ * read of a body.
  */
 final class HubHttp {
 
@@ -25,6 +27,8 @@ final class HubHttp {
     private final HubListener listener;
     private final HttpClient client;
     private final String userAgent;
+    /** Bodies as streams whose every read times out (the request's own timeout ends with the headers). */
+    private final HttpResponse.BodyHandler<InputStream> guardedBody;
 
     HubHttp(HubSettings settings, HubListener listener) {
         this.settings = settings;
@@ -33,6 +37,10 @@ final class HubHttp {
                 .connectTimeout(settings.timeout()).version(HttpClient.Version.HTTP_1_1).build();
         String version = HubHttp.class.getPackage().getImplementationVersion();
         this.userAgent = "blip2-serve/" + (version != null ? version : "dev") + "; java/" + Runtime.version().feature();
+        Duration readTimeout = settings.timeout();
+        // ofInputStream's stream exists as soon as the headers do, so the mapping runs at once and never blocks
+        this.guardedBody = info -> HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofInputStream(),
+                in -> new ReadTimeoutStream(in, readTimeout));
     }
 
     /** GET of a JSON document on the hub itself. */
@@ -133,7 +141,7 @@ final class HubHttp {
             b.header("Range", "bytes=" + offset + "-");
         }
         try {
-            return client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return client.send(b.build(), guardedBody);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);

@@ -18,7 +18,8 @@ import java.util.Set;
  * @param token      {@code HF_TOKEN} (or {@code HUGGING_FACE_HUB_TOKEN}), else the file {@code HF_TOKEN_PATH}, default
  *                   {@code $HF_HOME/token}; null when none
  * @param offline    {@code HF_HUB_OFFLINE} is 1/ON/YES/TRUE: no request at all, only the cache
- * @param timeout    connect and header timeout of each request ({@code HF_HUB_DOWNLOAD_TIMEOUT}, default 10 s)
+ * @param timeout    connect, header and per-read timeout of each request ({@code HF_HUB_DOWNLOAD_TIMEOUT}, seconds,
+ *                   default 10): a body that sends nothing for that long counts as a dropped connection
  * @param retries    attempts after the first on 429, 5xx, timeouts and dropped connections
  * @param firstWait  wait before the first retry; doubles each time up to {@code maxWait}
  * @param maxWait    longest wait between two attempts (also caps a {@code Retry-After})
@@ -73,7 +74,11 @@ public record HubSettings(URI endpoint, Path cacheDir, String token, boolean off
         try {
             t = timeout == null ? Duration.ofSeconds(10) : Duration.ofMillis((long) (Double.parseDouble(timeout) * 1000));
         } catch (NumberFormatException e) {
-            throw new HubException(HubException.Kind.BAD_INPUT, "HF_HUB_DOWNLOAD_TIMEOUT must be a number of seconds, got '" + timeout + "'");
+            t = Duration.ZERO;
+        }
+        if (!t.isPositive()) { // also NaN, which the cast makes 0
+            throw new HubException(HubException.Kind.BAD_INPUT, "HF_HUB_DOWNLOAD_TIMEOUT must be a positive number of "
+                    + "seconds, got '" + timeout + "'");
         }
         return new HubSettings(URI.create(endpoint != null ? endpoint : DEFAULT_ENDPOINT), cache, token, offline, t,
                 5, Duration.ofSeconds(1), Duration.ofSeconds(8));
@@ -93,6 +98,10 @@ public record HubSettings(URI endpoint, Path cacheDir, String token, boolean off
 
     public HubSettings withToken(String t) {
         return new HubSettings(endpoint, cacheDir, t, offline, timeout, retries, firstWait, maxWait);
+    }
+
+    public HubSettings withTimeout(Duration t) {
+        return new HubSettings(endpoint, cacheDir, token, offline, t, retries, firstWait, maxWait);
     }
 
     public HubSettings withBackoff(int retryCount, Duration first, Duration max) {

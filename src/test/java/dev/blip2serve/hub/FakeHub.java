@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -27,7 +28,9 @@ import java.util.stream.Stream;
  * A hub on 127.0.0.1 that answers as huggingface.co does: {@code /api/models/{repo}/revision/{rev}}, {@code HEAD} and
  * {@code GET} of {@code /{repo}/resolve/{rev}/{file}} with {@code X-Repo-Commit} and {@code ETag}; LFS files
  * (safetensors, onnx, external data) are redirected to a second server, the "CDN", with {@code X-Linked-Etag} and
- * {@code X-Linked-Size} on the 302. The CDN honours {@code Range}. Faults are switched on per test.
+ * {@code X-Linked-Size} on the 302. The CDN honours {@code Range}. Faults are switched on per test: 5xx/429 answers,
+ * a connection dropped mid-file, a stalled one (part of the file, then silence with the connection open), an
+ * ignored {@code Range}, a corrupted blob.
  */
 final class FakeHub implements AutoCloseable {
 
@@ -46,6 +49,16 @@ final class FakeHub implements AutoCloseable {
     final Map<String, Long> dropAfter = new ConcurrentHashMap<>();
     final Map<String, Boolean> ignoreRange = new ConcurrentHashMap<>();
     final Map<String, Boolean> corrupt = new ConcurrentHashMap<>();
+    /** Per file: the byte at which the CDN stops sending and holds the connection open, and for how many answers. */
+    final Map<String, Stall> stalls = new ConcurrentHashMap<>();
+    /** How many answers of the revision API send half their JSON, then nothing, with the connection open. */
+    final AtomicInteger stallApi = new AtomicInteger();
+    /** Released on close: the stalled answers' handlers wait on it, never closing their connections before. */
+    private final CountDownLatch closing = new CountDownLatch(1);
+
+    /** Answers of {@code file} send bytes up to offset {@code at}, then nothing; {@code times} answers do it. */
+    record Stall(long at, int times) {
+    }
 
     FakeHub() throws IOException {
         InetSocketAddress local = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -53,8 +66,8 @@ final class FakeHub implements AutoCloseable {
         cdn = HttpServer.create(local, 0);
         hub.createContext("/", this::hub);
         cdn.createContext("/", this::cdn);
-        hub.setExecutor(Executors.newFixedThreadPool(4));
-        cdn.setExecutor(Executors.newFixedThreadPool(4));
+        hub.setExecutor(Executors.newCachedThreadPool());
+        cdn.setExecutor(Executors.newCachedThreadPool()); // (both) a stalled answer holds its thread until close
         hub.start();
         cdn.start();
     }
@@ -174,7 +187,14 @@ final class FakeHub implements AutoCloseable {
         }
         json.append("]}");
         x.getResponseHeaders().set("Content-Type", "application/json");
-        send(x, 200, json.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+        if (stallApi.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body, 0, body.length / 2);
+            x.getResponseBody().flush();
+            awaitClose();
+        }
+        send(x, 200, body);
     }
 
     /** The repository if the caller may see it; otherwise the hub's answer is sent and null returned. */
@@ -219,8 +239,15 @@ final class FakeHub implements AutoCloseable {
             }
             int len = (int) (body.length - from);
             Long drop = dropAfter.remove(file);
+            Stall stall = takeStall(file);
             x.sendResponseHeaders(status, len);
             OutputStream out = x.getResponseBody();
+            if (stall != null) {
+                out.write(body, (int) from, (int) Math.max(0, Math.min(len, stall.at() - from)));
+                out.flush();
+                awaitClose(); // the connection stays open and silent: only the client's read timeout ends it
+                return;
+            }
             if (drop != null && drop < len) {
                 out.write(body, (int) from, drop.intValue());
                 out.flush();
@@ -228,6 +255,25 @@ final class FakeHub implements AutoCloseable {
             }
             out.write(body, (int) from, len);
         }
+    }
+
+    /** The stall for this answer of {@code file}, if one is left; counts it. */
+    private Stall takeStall(String file) {
+        Stall[] taken = new Stall[1];
+        stalls.computeIfPresent(file, (f, st) -> {
+            taken[0] = st;
+            return st.times() > 1 ? new Stall(st.at(), st.times() - 1) : null;
+        });
+        return taken[0];
+    }
+
+    private void awaitClose() throws IOException {
+        try {
+            closing.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IOException("stalled answer ended by the hub's close");
     }
 
     private static void error(HttpExchange x, int status, String code) throws IOException {
@@ -258,6 +304,7 @@ final class FakeHub implements AutoCloseable {
 
     @Override
     public void close() {
+        closing.countDown();
         hub.stop(0);
         cdn.stop(0);
         ((java.util.concurrent.ExecutorService) hub.getExecutor()).shutdownNow();

@@ -10,11 +10,15 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link HubClient} against {@link FakeHub}: a real HTTP hub and CDN on 127.0.0.1, with the embedded checkpoints. */
@@ -114,6 +118,94 @@ class HubClientTest {
     }
 
     @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a read that never times out fails here
+    void aStalledConnectionTimesOutAndResumesWithARange() throws IOException {
+        byte[] shard = Files.readAllBytes(SHAPES.resolve(SHARD));
+        long half = shard.length / 2;
+        hub.stalls.put(SHARD, new FakeHub.Stall(half, 1)); // half the file, then silence on an open connection
+        List<String> retries = Collections.synchronizedList(new ArrayList<>());
+
+        Snapshot snap = new HubClient(settings().withTimeout(Duration.ofSeconds(1)), retryRecorder(retries)).pull(REPO, "main");
+
+        assertThat(Files.readAllBytes(snap.dir().resolve(SHARD))).isEqualTo(shard);
+        String sha = FakeHub.hex(FakeHub.sha("SHA-256", shard));
+        assertThat(Files.readSymbolicLink(snap.dir().resolve(SHARD)).toString()).isEqualTo("../../blobs/" + sha);
+        assertThat(retries).singleElement().asString()
+                .startsWith("1 no data within HF_HUB_DOWNLOAD_TIMEOUT = 1 s after ").endsWith("bytes: resuming");
+        assertThat(hub.log).contains("cdn GET " + SHARD).anySatisfy(l -> {
+            assertThat(l).startsWith("cdn GET " + SHARD + " bytes=");
+            long from = Long.parseLong(l.substring(l.indexOf('=') + 1, l.length() - 1));
+            assertThat(from).isBetween(1L, half);
+        });
+        assertThat(snap.fetched()).isEqualTo(snap.bytes());
+        assertThat(ReadTimeoutStream.pendingChecks()).as("read watchdogs left armed").isZero();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aConnectionThatAlwaysStallsGivesUpWithOneLineAndKeepsThePartialFile() throws IOException {
+        byte[] shard = Files.readAllBytes(SHAPES.resolve(SHARD));
+        long half = shard.length / 2;
+        String sha = FakeHub.hex(FakeHub.sha("SHA-256", shard));
+        hub.stalls.put(SHARD, new FakeHub.Stall(half, Integer.MAX_VALUE)); // every answer stops at the same byte
+        HubSettings impatient = settings().withTimeout(Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> pull(impatient)).isInstanceOfSatisfying(HubException.class, e -> {
+            assertThat(e.kind()).isEqualTo(HubException.Kind.UNAVAILABLE);
+            assertThat(e.getMessage()).contains(SHARD, "4 times without progress", "no data within HF_HUB_DOWNLOAD_TIMEOUT",
+                    "run the pull again", "raise HF_HUB_DOWNLOAD_TIMEOUT").doesNotContain("\n");
+        });
+        Path blobs = cache.resolve("models--test-org--shapes-blip2/blobs");
+        assertThat(blobs.resolve(sha)).doesNotExist();
+        assertThat(cache.resolve("models--test-org--shapes-blip2/snapshots").resolve(commit).resolve(SHARD)).doesNotExist();
+        // as after a drop: what reached the disk stays for the next pull to resume
+        Path partial = blobs.resolve(sha + ".incomplete");
+        long kept = Files.size(partial);
+        assertThat(kept).isBetween(1L, half);
+        assertThat(hub.log).filteredOn(l -> l.startsWith("cdn GET " + SHARD)).hasSize(4);
+        assertThat(ReadTimeoutStream.pendingChecks()).as("read watchdogs left armed").isZero();
+
+        hub.stalls.clear();
+        hub.log.clear();
+        Snapshot snap = pull(impatient);
+        assertThat(hub.log).contains("cdn GET " + SHARD + " bytes=" + kept + "-");
+        assertThat(Files.readAllBytes(snap.dir().resolve(SHARD))).isEqualTo(shard);
+        assertThat(partial).doesNotExist();
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aStalledRepositoryListingIsAnUnreachableHub() {
+        HubSettings impatient = settings().withTimeout(Duration.ofSeconds(1));
+        hub.stallApi.set(1);
+        assertThatThrownBy(() -> pull(impatient)).isInstanceOfSatisfying(HubException.class, e -> {
+            assertThat(e.kind()).isEqualTo(HubException.Kind.NOT_CACHED);
+            assertThat(e.getMessage()).contains("not in the cache", "repository info broke off",
+                    "no data within HF_HUB_DOWNLOAD_TIMEOUT = 1 s").doesNotContain("\n");
+        });
+
+        pull(impatient);
+        hub.stallApi.set(1);
+        hub.log.clear();
+        assertThat(pull(impatient).commit()).as("served from the cache").isEqualTo(commit);
+        assertThat(hub.log).containsExactly("hub GET /api/models/test-org/shapes-blip2/revision/main");
+        assertThat(ReadTimeoutStream.pendingChecks()).as("read watchdogs left armed").isZero();
+    }
+
+    static HubListener retryRecorder(List<String> retries) {
+        return new HubListener() {
+            @Override
+            public void progress(String file, long done, long total) {
+            }
+
+            @Override
+            public void retrying(String what, int attempt, Duration wait, String reason) {
+                retries.add(attempt + " " + reason);
+            }
+        };
+    }
+
+    @Test
     void aPartialFileLeftByAnEarlierRunIsResumed() throws IOException {
         byte[] shard = Files.readAllBytes(SHAPES.resolve(SHARD));
         String sha = FakeHub.hex(FakeHub.sha("SHA-256", shard));
@@ -206,17 +298,8 @@ class HubClientTest {
 
     @Test
     void transientFailuresAreRetriedWithBackoff() {
-        java.util.List<String> retries = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        HubListener listener = new HubListener() {
-            @Override
-            public void progress(String file, long done, long total) {
-            }
-
-            @Override
-            public void retrying(String what, int attempt, Duration wait, String reason) {
-                retries.add(attempt + " " + reason);
-            }
-        };
+        List<String> retries = Collections.synchronizedList(new ArrayList<>());
+        HubListener listener = retryRecorder(retries);
         hub.failStatus = 503;
         hub.failHubRequests.set(2);
         new HubClient(settings(), listener).pull(REPO, "main");
@@ -308,5 +391,15 @@ class HubClientTest {
         assertThat(explicit.offline()).isFalse();
         assertThat(HubSettings.fromEnvironment(Map.of("XDG_CACHE_HOME", "/x"), home).cacheDir())
                 .isEqualTo(Path.of("/x/huggingface/hub"));
+        assertThat(defaults.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(HubSettings.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "2.5"), home).timeout())
+                .isEqualTo(Duration.ofMillis(2500));
+        for (String bad : List.of("0", "-1", "soon", "NaN")) {
+            assertThatThrownBy(() -> HubSettings.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", bad), home))
+                    .isInstanceOfSatisfying(HubException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(HubException.Kind.BAD_INPUT);
+                        assertThat(e.getMessage()).contains("HF_HUB_DOWNLOAD_TIMEOUT", "positive", bad);
+                    });
+        }
     }
 }
