@@ -43,7 +43,7 @@ final class ReadTimeoutStream extends FilterInputStream {
     public int read() throws IOException {
         begin();
         try {
-            return in.read();
+            return endOfStream(in.read());
         } catch (IOException e) {
             throw translated(e);
         } finally {
@@ -55,7 +55,7 @@ final class ReadTimeoutStream extends FilterInputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         begin();
         try {
-            return in.read(b, off, len);
+            return endOfStream(in.read(b, off, len));
         } catch (IOException e) {
             throw translated(e);
         } finally {
@@ -124,6 +124,14 @@ final class ReadTimeoutStream extends FilterInputStream {
         } catch (IOException ignored) {
             // the reader learns of the stall from the flag, whatever the close said
         }
+    }
+
+    /** An end of stream that the watchdog's close caused is the stall, not the end of the body. */
+    private int endOfStream(int n) throws HttpTimeoutException {
+        if (n < 0 && stalled) {
+            throw stalledException(null);
+        }
+        return n;
     }
 
     private IOException translated(IOException e) {
