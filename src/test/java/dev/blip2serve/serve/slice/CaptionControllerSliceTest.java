@@ -238,23 +238,19 @@ class CaptionControllerSliceTest {
 
     @Test
     void jsonBodiesThatAreNoJsonObjectAreA400Problem() throws Exception {
-        String[][] cases = {
-            {"{\"image\":", "the body is not valid JSON: "},
-            {"[1, 2]", "the body must be a JSON object"},
-            {"null", "the body must be a JSON object"}};
-        for (String[] c : cases) {
-            mvc.perform(post("/v1/captions").contentType(MediaType.APPLICATION_JSON).content(c[0]))
+        for (NoJsonObjectBodies.Case c : NoJsonObjectBodies.ALL) {
+            mvc.perform(post("/v1/captions").contentType(MediaType.APPLICATION_JSON).content(c.body()))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                     .andExpect(jsonPath("$.type").value(ProblemType.INVALID_REQUEST.uri().toString()))
                     .andExpect(jsonPath("$.status").value(400))
-                    .andExpect(jsonPath("$.detail").value(startsWith(c[1])));
+                    .andExpect(jsonPath("$.detail").value(startsWith(c.detailPrefix())));
         }
         byte[] huge = new byte[(int) properties.limits().maxJsonBytes() + 1];
         mvc.perform(post("/v1/captions").contentType(MediaType.APPLICATION_JSON).content(huge))
                 .andExpect(status().isPayloadTooLarge())
                 .andExpect(jsonPath("$.type").value(ProblemType.PAYLOAD_TOO_LARGE.uri().toString()))
-                .andExpect(jsonPath("$.detail").value(startsWith("the JSON body is larger than the limit")));
+                .andExpect(jsonPath("$.detail").value(startsWith(NoJsonObjectBodies.TOO_LARGE_PREFIX)));
         verifyNoInteractions(service);
     }
 }

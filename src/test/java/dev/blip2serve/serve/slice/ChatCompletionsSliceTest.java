@@ -108,15 +108,11 @@ class ChatCompletionsSliceTest {
 
     @Test
     void bodiesThatAreNoJsonObjectAreRefusedInOpenAisShape() throws Exception {
-        String[][] cases = {
-            {"{\"model\":", "the body is not valid JSON: "},
-            {"[1, 2]", "the body must be a JSON object"},
-            {"null", "the body must be a JSON object"}};
-        for (String[] c : cases) {
-            mvc.perform(post("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).content(c[0]))
+        for (NoJsonObjectBodies.Case c : NoJsonObjectBodies.ALL) {
+            mvc.perform(post("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).content(c.body()))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))
-                    .andExpect(jsonPath("$.error.message").value(startsWith(c[1])))
+                    .andExpect(jsonPath("$.error.message").value(startsWith(c.detailPrefix())))
                     .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
                     .andExpect(jsonPath("$.error.code").value("invalid_request"))
                     .andExpect(jsonPath("$.error.param").isEmpty());
@@ -124,7 +120,7 @@ class ChatCompletionsSliceTest {
         byte[] huge = new byte[(int) properties.limits().maxJsonBytes() + 1];
         mvc.perform(post("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).content(huge))
                 .andExpect(status().isPayloadTooLarge())
-                .andExpect(jsonPath("$.error.message").value(startsWith("the JSON body is larger than the limit")))
+                .andExpect(jsonPath("$.error.message").value(startsWith(NoJsonObjectBodies.TOO_LARGE_PREFIX)))
                 .andExpect(jsonPath("$.error.code").value("payload_too_large"));
         verifyNoInteractions(service);
     }
