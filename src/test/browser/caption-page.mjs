@@ -6,35 +6,15 @@
 //   node src/test/browser/caption-page.mjs <page url> <image file> [screenshot folder]
 //
 // Prints one line of JSON at the end: {"caption", "status", "alt", "answer", "answer_status", "screenshots"}.
-// Exits non-zero (with the reason on stderr) when a step fails. Run by dev.blip2serve.serve.BrowserPageTest.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Exits non-zero (with the reason on stderr) when a step fails. Run by dev.blip2serve.serve.BrowserPageTest; the
+// set-up it shares with live-page.mjs is in page-setup.mjs.
+import { drive, phonePage, screenshotFolder, scriptArgs } from './page-setup.mjs';
 
-const [url, image, outDir = 'docs/screenshots'] = process.argv.slice(2);
-if (!url || !image) {
-  console.error('usage: node caption-page.mjs <page url> <image file> [screenshot folder]');
-  process.exit(2);
-}
-const STEP_TIMEOUT = 120_000; // a bound on waiting for a caption on a loaded CI box, not a latency check
-mkdirSync(outDir, { recursive: true });
-const shot = (name) => resolve(outDir, name);
+const [url, image, outDir = 'docs/screenshots'] = scriptArgs(2,
+  'node caption-page.mjs <page url> <image file> [screenshot folder]');
+const shot = screenshotFolder(outDir);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-const problems = [];
-try {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
-
+await drive('browser test', { viewport: { width: 1100, height: 900 } }, async ({ browser, page }) => {
   await page.goto(url);
   // The precision list comes from /v1/models; the default precision is ticked.
   const fp32 = page.getByRole('checkbox', { name: 'fp32' });
@@ -71,9 +51,7 @@ try {
   await page.screenshot({ path: shot('caption-page-question.png'), fullPage: true });
 
   // The same page on a phone-sized screen.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  const small = await phone.newPage();
-  small.setDefaultTimeout(STEP_TIMEOUT);
+  const small = await phonePage(browser);
   await small.goto(url);
   await small.getByRole('checkbox', { name: 'fp32' }).waitFor();
   await small.getByLabel('Choose a photo').setInputFiles(image);
@@ -81,7 +59,7 @@ try {
   await small.getByRole('button', { name: 'Caption', exact: true }).click();
   await small.getByRole('status').filter({ hasText: /^Caption: ./ }).waitFor();
   await small.screenshot({ path: shot('caption-page-phone.png'), fullPage: true });
-  await phone.close();
+  await small.context().close();
 
   // Where the service has more than one ready precision: tick them all and compare them side by side.
   const shots = ['caption-page-start.png', 'caption-page-caption.png', 'caption-page-question.png',
@@ -98,19 +76,8 @@ try {
     shots.push('caption-page-compare.png');
   }
 
-  if (problems.length) {
-    throw new Error(problems.join('\n'));
-  }
-  console.log(JSON.stringify({
+  return {
     caption, status: statusText, alt, answer, answer_status: answerStatus,
     screenshots: shots.map(shot),
-  }));
-} catch (e) {
-  console.error('browser test failed: ' + (e && e.stack ? e.stack : e));
-  if (problems.length) {
-    console.error(problems.join('\n'));
-  }
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  };
+});

@@ -6,29 +6,21 @@
 //   node src/test/browser/live-page.mjs <page url> <video.y4m> [screenshot folder] [distinct captions, default 2]
 //
 // Prints one line of JSON at the end: {"announced" (every text of the live region), "captions" (those that are
-// captions), "spoken", "speech" (the browser has speechSynthesis), "stopped" (the region after Stop), "screenshots"}. Exits non-zero (with the
-// reason on stderr) when a step fails. Run by dev.blip2serve.serve.BrowserPageTest.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+// captions), "spoken", "speech" (the browser has speechSynthesis), "stopped" (the region after Stop),
+// "screenshots"}. Exits non-zero (with the reason on stderr) when a step fails. Run by
+// dev.blip2serve.serve.BrowserPageTest; the set-up it shares with caption-page.mjs is in page-setup.mjs.
 import { resolve } from 'node:path';
+import { STEP_TIMEOUT, drive, phonePage, screenshotFolder, scriptArgs } from './page-setup.mjs';
 
-const [url, video, outDir = 'docs/screenshots', wanted = '2'] = process.argv.slice(2);
-if (!url || !video) {
-  console.error('usage: node live-page.mjs <page url> <video.y4m> [screenshot folder] [distinct captions]');
-  process.exit(2);
-}
-const STEP_TIMEOUT = 120_000; // a bound on waiting on a loaded CI box, not a latency check
-mkdirSync(outDir, { recursive: true });
-const shot = (name) => resolve(outDir, name);
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+const [url, video, outDir = 'docs/screenshots', wanted = '2'] = scriptArgs(2,
+  'node live-page.mjs <page url> <video.y4m> [screenshot folder] [distinct captions]');
+const shot = screenshotFolder(outDir);
+// Chromium's fake camera plays the video; no permission prompt, and the preview plays without a gesture.
+const DESKTOP = {
+  viewport: { width: 1100, height: 1000 },
+  extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     '--use-file-for-fake-video-capture=' + resolve(video), '--autoplay-policy=no-user-gesture-required'],
-});
+};
 
 // Before the page's own script: record what the live region shows and what is handed to speechSynthesis (the
 // real one still speaks).
@@ -46,13 +38,7 @@ const RECORDER = () => {
   });
 };
 
-const problems = [];
-try {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+await drive('live browser test', DESKTOP, async ({ browser, page }) => {
   await page.addInitScript(RECORDER);
   await page.goto(url);
   await page.getByRole('checkbox', { name: 'fp32' }).waitFor();
@@ -77,9 +63,7 @@ try {
   const captions = await page.evaluate(CAPTIONS);
 
   // The same mode on a phone-sized screen.
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-  const small = await phone.newPage();
-  small.setDefaultTimeout(STEP_TIMEOUT);
+  const small = await phonePage(browser);
   await small.addInitScript(RECORDER);
   await small.goto(url);
   await small.getByRole('checkbox', { name: 'fp32' }).waitFor();
@@ -88,21 +72,10 @@ try {
   await small.locator('#live').scrollIntoViewIfNeeded();
   await small.screenshot({ path: shot('live-page-phone.png'), fullPage: false });
   await small.getByRole('button', { name: 'Stop live captions' }).click();
-  await phone.close();
+  await small.context().close();
 
-  if (problems.length) {
-    throw new Error(problems.join('\n'));
-  }
-  console.log(JSON.stringify({
+  return {
     announced, captions, spoken, speech: await page.evaluate(() => 'speechSynthesis' in window), stopped,
     screenshots: [shot('live-page.png'), shot('live-page-phone.png')],
-  }));
-} catch (e) {
-  console.error('live browser test failed: ' + (e && e.stack ? e.stack : e));
-  if (problems.length) {
-    console.error(problems.join('\n'));
-  }
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  };
+});

@@ -7,14 +7,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 
@@ -73,8 +70,10 @@ public final class LibHeif {
     private static final int CHROMA_INTERLEAVED_RGB = 10;
     private static final int CHANNEL_INTERLEAVED = 10;
 
-    private static volatile Optional<LibHeif> system;
+    private static final NativeLibrary.SystemCopy<LibHeif> SYSTEM =
+            new NativeLibrary.SystemCopy<>(LIBRARY_PROPERTY, DEFAULT_LIBRARY, LibHeif::load);
 
+    private final NativeLibrary lib;
     private final String version;
     private final MethodHandle haveDecoder;
     private final MethodHandle contextAlloc;
@@ -92,57 +91,39 @@ public final class LibHeif {
     private final MethodHandle imageRelease;
     private final MethodHandle handleRelease;
 
-    private LibHeif(SymbolLookup lookup) {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle getVersion = handle(linker, lookup, "heif_get_version", FunctionDescriptor.of(ADDRESS));
-        this.haveDecoder = handle(linker, lookup, "heif_have_decoder_for_format", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        this.contextAlloc = handle(linker, lookup, "heif_context_alloc", FunctionDescriptor.of(ADDRESS));
-        this.contextFree = handle(linker, lookup, "heif_context_free", FunctionDescriptor.ofVoid(ADDRESS));
-        this.sizeLimit = handle(linker, lookup, "heif_context_set_maximum_image_size_limit",
+    private LibHeif(NativeLibrary lib) {
+        this.lib = lib;
+        MethodHandle getVersion = lib.function("heif_get_version", FunctionDescriptor.of(ADDRESS));
+        this.haveDecoder = lib.function("heif_have_decoder_for_format", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        this.contextAlloc = lib.function("heif_context_alloc", FunctionDescriptor.of(ADDRESS));
+        this.contextFree = lib.function("heif_context_free", FunctionDescriptor.ofVoid(ADDRESS));
+        this.sizeLimit = lib.function("heif_context_set_maximum_image_size_limit",
                 FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
-        this.readFromMemory = handle(linker, lookup, "heif_context_read_from_memory_without_copy",
+        this.readFromMemory = lib.function("heif_context_read_from_memory_without_copy",
                 FunctionDescriptor.of(ERROR, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-        this.primaryHandle = handle(linker, lookup, "heif_context_get_primary_image_handle",
+        this.primaryHandle = lib.function("heif_context_get_primary_image_handle",
                 FunctionDescriptor.of(ERROR, ADDRESS, ADDRESS));
-        this.handleWidth = handle(linker, lookup, "heif_image_handle_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        this.handleHeight = handle(linker, lookup, "heif_image_handle_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        this.decodeImage = handle(linker, lookup, "heif_decode_image",
+        this.handleWidth = lib.function("heif_image_handle_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        this.handleHeight = lib.function("heif_image_handle_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        this.decodeImage = lib.function("heif_decode_image",
                 FunctionDescriptor.of(ERROR, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
-        this.imageWidth = handle(linker, lookup, "heif_image_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        this.imageHeight = handle(linker, lookup, "heif_image_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        this.bitsPerPixel = handle(linker, lookup, "heif_image_get_bits_per_pixel_range",
+        this.imageWidth = lib.function("heif_image_get_width", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        this.imageHeight = lib.function("heif_image_get_height", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        this.bitsPerPixel = lib.function("heif_image_get_bits_per_pixel_range",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        this.plane = handle(linker, lookup, "heif_image_get_plane_readonly",
+        this.plane = lib.function("heif_image_get_plane_readonly",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        this.imageRelease = handle(linker, lookup, "heif_image_release", FunctionDescriptor.ofVoid(ADDRESS));
-        this.handleRelease = handle(linker, lookup, "heif_image_handle_release", FunctionDescriptor.ofVoid(ADDRESS));
-        try {
+        this.imageRelease = lib.function("heif_image_release", FunctionDescriptor.ofVoid(ADDRESS));
+        this.handleRelease = lib.function("heif_image_handle_release", FunctionDescriptor.ofVoid(ADDRESS));
+        this.version = lib.call(() -> {
             MemorySegment v = (MemorySegment) getVersion.invokeExact();
-            this.version = v.equals(MemorySegment.NULL) ? "?" : v.reinterpret(64).getString(0);
-        } catch (Throwable t) {
-            throw new ImageException("libheif call failed: " + t, t);
-        }
+            return v.equals(MemorySegment.NULL) ? "?" : v.reinterpret(64).getString(0);
+        });
     }
 
     /** The library under {@link #DEFAULT_LIBRARY} (or {@value #LIBRARY_PROPERTY}), loaded once; empty if missing. */
     public static Optional<LibHeif> system() {
-        Optional<LibHeif> s = system;
-        if (s == null) {
-            synchronized (LibHeif.class) {
-                s = system;
-                if (s == null) {
-                    String name = System.getProperty(LIBRARY_PROPERTY, DEFAULT_LIBRARY).strip();
-                    Optional<LibHeif> loaded;
-                    try {
-                        loaded = name.equalsIgnoreCase("none") ? Optional.empty() : Optional.of(load(name));
-                    } catch (ImageException e) {
-                        loaded = Optional.empty();
-                    }
-                    system = s = loaded;
-                }
-            }
-        }
-        return s;
+        return SYSTEM.get();
     }
 
     /**
@@ -151,14 +132,7 @@ public final class LibHeif {
      * @throws ImageException the library does not load or lacks a function above
      */
     public static LibHeif load(String library) {
-        try {
-            SymbolLookup lookup = library.contains("/")
-                    ? SymbolLookup.libraryLookup(Path.of(library), Arena.global())
-                    : SymbolLookup.libraryLookup(library, Arena.global());
-            return new LibHeif(lookup);
-        } catch (IllegalArgumentException e) {
-            throw new ImageException("cannot load " + library + ": " + e.getMessage(), e);
-        }
+        return new LibHeif(NativeLibrary.open("libheif", library));
     }
 
     /** {@code heif_get_version()}, e.g. {@code 1.15.1}. */
@@ -168,11 +142,7 @@ public final class LibHeif {
 
     /** Whether this libheif has a decoder for the codec. */
     public boolean canDecode(Kind kind) {
-        try {
-            return (int) haveDecoder.invokeExact(kind.compression) != 0;
-        } catch (Throwable t) {
-            throw new ImageException("libheif call failed: " + t, t);
-        }
+        return lib.call(() -> (int) haveDecoder.invokeExact(kind.compression) != 0);
     }
 
     /**
@@ -183,63 +153,62 @@ public final class LibHeif {
      * @throws ImageException libheif refuses the data (its message), or the image is deeper than 8 bits
      */
     public DecodedImage decode(byte[] data, String format, BiConsumer<Integer, Integer> checkSize) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocateFrom(JAVA_BYTE, data);
-            MemorySegment ctx = (MemorySegment) contextAlloc.invokeExact();
-            if (ctx.equals(MemorySegment.NULL)) {
-                throw new ImageException("libheif could not make a context");
+        return lib.call(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment src = arena.allocateFrom(JAVA_BYTE, data);
+                MemorySegment ctx = (MemorySegment) contextAlloc.invokeExact();
+                if (ctx.equals(MemorySegment.NULL)) {
+                    throw new ImageException("libheif could not make a context");
+                }
+                MemorySegment handle = MemorySegment.NULL;
+                MemorySegment image = MemorySegment.NULL;
+                try {
+                    sizeLimit.invokeExact(ctx, 65535);
+                    check((MemorySegment) readFromMemory.invokeExact((SegmentAllocator) arena, ctx, src,
+                            (long) data.length, MemorySegment.NULL), format);
+                    MemorySegment out = arena.allocate(ADDRESS);
+                    check((MemorySegment) primaryHandle.invokeExact((SegmentAllocator) arena, ctx, out), format);
+                    handle = out.get(ADDRESS, 0);
+                    int w = (int) handleWidth.invokeExact(handle);
+                    int h = (int) handleHeight.invokeExact(handle);
+                    if (w <= 0 || h <= 0) {
+                        throw new ImageException(format + " image declares an empty size " + w + "x" + h);
+                    }
+                    checkSize.accept(w, h);
+                    check((MemorySegment) decodeImage.invokeExact((SegmentAllocator) arena, handle, out,
+                            COLORSPACE_RGB, CHROMA_INTERLEAVED_RGB, MemorySegment.NULL), format);
+                    image = out.get(ADDRESS, 0);
+                    int bits = (int) bitsPerPixel.invokeExact(image, CHANNEL_INTERLEAVED);
+                    if (bits != 8) {
+                        throw new ImageException(
+                                format + " image has " + bits + "-bit samples; only 8-bit is supported");
+                    }
+                    int iw = (int) imageWidth.invokeExact(image, CHANNEL_INTERLEAVED);
+                    int ih = (int) imageHeight.invokeExact(image, CHANNEL_INTERLEAVED);
+                    MemorySegment strideOut = arena.allocate(JAVA_INT);
+                    MemorySegment pixels = (MemorySegment) plane.invokeExact(image, CHANNEL_INTERLEAVED, strideOut);
+                    int stride = strideOut.get(JAVA_INT, 0);
+                    if (pixels.equals(MemorySegment.NULL) || iw <= 0 || ih <= 0 || stride < 3 * iw) {
+                        throw new ImageException(format + " image decoded without an RGB plane");
+                    }
+                    checkSize.accept(iw, ih);
+                    MemorySegment rows = pixels.reinterpret((long) stride * ih);
+                    byte[] rgb = new byte[Math.multiplyExact(3 * iw, ih)];
+                    for (int y = 0; y < ih; y++) {
+                        MemorySegment.copy(rows, JAVA_BYTE, (long) y * stride, rgb, y * 3 * iw, 3 * iw);
+                    }
+                    return new DecodedImage(rgb, iw, ih, format, iw, ih, 1);
+                } finally {
+                    if (!image.equals(MemorySegment.NULL)) {
+                        imageRelease.invokeExact(image);
+                    }
+                    if (!handle.equals(MemorySegment.NULL)) {
+                        handleRelease.invokeExact(handle);
+                    }
+                    contextFree.invokeExact(ctx);
+                }
             }
-            MemorySegment handle = MemorySegment.NULL;
-            MemorySegment image = MemorySegment.NULL;
-            try {
-                sizeLimit.invokeExact(ctx, 65535);
-                check((MemorySegment) readFromMemory.invokeExact((SegmentAllocator) arena, ctx, src,
-                        (long) data.length, MemorySegment.NULL), format);
-                MemorySegment out = arena.allocate(ADDRESS);
-                check((MemorySegment) primaryHandle.invokeExact((SegmentAllocator) arena, ctx, out), format);
-                handle = out.get(ADDRESS, 0);
-                int w = (int) handleWidth.invokeExact(handle);
-                int h = (int) handleHeight.invokeExact(handle);
-                if (w <= 0 || h <= 0) {
-                    throw new ImageException(format + " image declares an empty size " + w + "x" + h);
-                }
-                checkSize.accept(w, h);
-                check((MemorySegment) decodeImage.invokeExact((SegmentAllocator) arena, handle, out,
-                        COLORSPACE_RGB, CHROMA_INTERLEAVED_RGB, MemorySegment.NULL), format);
-                image = out.get(ADDRESS, 0);
-                int bits = (int) bitsPerPixel.invokeExact(image, CHANNEL_INTERLEAVED);
-                if (bits != 8) {
-                    throw new ImageException(format + " image has " + bits + "-bit samples; only 8-bit is supported");
-                }
-                int iw = (int) imageWidth.invokeExact(image, CHANNEL_INTERLEAVED);
-                int ih = (int) imageHeight.invokeExact(image, CHANNEL_INTERLEAVED);
-                MemorySegment strideOut = arena.allocate(JAVA_INT);
-                MemorySegment pixels = (MemorySegment) plane.invokeExact(image, CHANNEL_INTERLEAVED, strideOut);
-                int stride = strideOut.get(JAVA_INT, 0);
-                if (pixels.equals(MemorySegment.NULL) || iw <= 0 || ih <= 0 || stride < 3 * iw) {
-                    throw new ImageException(format + " image decoded without an RGB plane");
-                }
-                checkSize.accept(iw, ih);
-                MemorySegment rows = pixels.reinterpret((long) stride * ih);
-                byte[] rgb = new byte[Math.multiplyExact(3 * iw, ih)];
-                for (int y = 0; y < ih; y++) {
-                    MemorySegment.copy(rows, JAVA_BYTE, (long) y * stride, rgb, y * 3 * iw, 3 * iw);
-                }
-                return new DecodedImage(rgb, iw, ih, format, iw, ih, 1);
-            } finally {
-                if (!image.equals(MemorySegment.NULL)) {
-                    imageRelease.invokeExact(image);
-                }
-                if (!handle.equals(MemorySegment.NULL)) {
-                    handleRelease.invokeExact(handle);
-                }
-                contextFree.invokeExact(ctx);
-            }
-        } catch (ImageException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new ImageException("libheif call failed: " + t, t);
-        }
+        });
     }
 
     private static void check(MemorySegment error, String format) {
@@ -250,10 +219,5 @@ public final class LibHeif {
         MemorySegment m = error.get(ADDRESS, 8);
         String message = m.equals(MemorySegment.NULL) ? "error " + code : m.reinterpret(512).getString(0);
         throw new ImageException("cannot decode " + format + " image: " + message);
-    }
-
-    private static MethodHandle handle(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {
-        return linker.downcallHandle(lookup.find(name).orElseThrow(
-                () -> new ImageException("libheif lacks " + name)), fd);
     }
 }

@@ -7,9 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -35,42 +33,24 @@ public final class LibWebp {
     /** System property naming another library file, or {@code none} for the Java decoder. */
     public static final String LIBRARY_PROPERTY = "blip2.libwebp";
 
-    private static volatile Optional<LibWebp> system;
+    private static final NativeLibrary.SystemCopy<LibWebp> SYSTEM = new NativeLibrary.SystemCopy<>(
+            LIBRARY_PROPERTY, DEFAULT_LIBRARY, library -> new LibWebp(NativeLibrary.open("libwebp", library)));
 
+    private final NativeLibrary lib;
     private final MethodHandle getInfo;
     private final MethodHandle decodeInto;
 
-    private LibWebp(SymbolLookup lookup) {
-        Linker linker = Linker.nativeLinker();
-        this.getInfo = linker.downcallHandle(find(lookup, "WebPGetInfo"),
+    private LibWebp(NativeLibrary lib) {
+        this.lib = lib;
+        this.getInfo = lib.function("WebPGetInfo",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
-        this.decodeInto = linker.downcallHandle(find(lookup, "WebPDecodeRGBInto"),
+        this.decodeInto = lib.function("WebPDecodeRGBInto",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     /** The library under {@link #DEFAULT_LIBRARY} (or {@value #LIBRARY_PROPERTY}), loaded once; empty if missing. */
     public static Optional<LibWebp> system() {
-        Optional<LibWebp> s = system;
-        if (s == null) {
-            synchronized (LibWebp.class) {
-                s = system;
-                if (s == null) {
-                    String name = System.getProperty(LIBRARY_PROPERTY, DEFAULT_LIBRARY).strip();
-                    Optional<LibWebp> loaded = Optional.empty();
-                    if (!name.equalsIgnoreCase("none")) {
-                        try {
-                            loaded = Optional.of(new LibWebp(name.contains("/")
-                                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(name), Arena.global())
-                                    : SymbolLookup.libraryLookup(name, Arena.global())));
-                        } catch (IllegalArgumentException | ImageException e) {
-                            loaded = Optional.empty();
-                        }
-                    }
-                    system = s = loaded;
-                }
-            }
-        }
-        return s;
+        return SYSTEM.get();
     }
 
     /**
@@ -80,39 +60,34 @@ public final class LibWebp {
      * @throws ImageException libwebp refuses the header or the data
      */
     public byte[] decodeRgb(byte[] data, int[] size, BiConsumer<Integer, Integer> checkSize) {
-        try (Arena arena = Arena.ofConfined(); NativeScratch.Lease input = NativeScratch.lease(data.length)) {
-            MemorySegment src = input.segment();
-            MemorySegment.copy(data, 0, src, JAVA_BYTE, 0, data.length);
-            MemorySegment wh = arena.allocate(JAVA_INT, 2);
-            if ((int) getInfo.invokeExact(src, (long) data.length, wh, wh.asSlice(4)) == 0) {
-                throw new ImageException("cannot decode webp image: libwebp cannot read its header");
-            }
-            int w = wh.getAtIndex(JAVA_INT, 0);
-            int h = wh.getAtIndex(JAVA_INT, 1);
-            checkSize.accept(w, h);
-            long bytes = 3L * w * h;
-            if (bytes > Integer.MAX_VALUE - 8) {
-                throw new ImageException("webp image of " + w + "x" + h + " is too large to decode");
-            }
-            try (NativeScratch.Lease output = NativeScratch.lease(bytes)) {
-                MemorySegment dst = output.segment();
-                MemorySegment r = (MemorySegment) decodeInto.invokeExact(src, (long) data.length, dst, bytes, 3 * w);
-                if (r.equals(MemorySegment.NULL)) {
-                    throw new ImageException(
-                            "cannot decode webp image: libwebp refused the data (truncated or corrupt)");
+        return lib.call(() -> {
+            try (Arena arena = Arena.ofConfined(); NativeScratch.Lease input = NativeScratch.lease(data.length)) {
+                MemorySegment src = input.segment();
+                MemorySegment.copy(data, 0, src, JAVA_BYTE, 0, data.length);
+                MemorySegment wh = arena.allocate(JAVA_INT, 2);
+                if ((int) getInfo.invokeExact(src, (long) data.length, wh, wh.asSlice(4)) == 0) {
+                    throw new ImageException("cannot decode webp image: libwebp cannot read its header");
                 }
-                size[0] = w;
-                size[1] = h;
-                return dst.toArray(JAVA_BYTE);
+                int w = wh.getAtIndex(JAVA_INT, 0);
+                int h = wh.getAtIndex(JAVA_INT, 1);
+                checkSize.accept(w, h);
+                long bytes = 3L * w * h;
+                if (bytes > Integer.MAX_VALUE - 8) {
+                    throw new ImageException("webp image of " + w + "x" + h + " is too large to decode");
+                }
+                try (NativeScratch.Lease output = NativeScratch.lease(bytes)) {
+                    MemorySegment dst = output.segment();
+                    MemorySegment r =
+                            (MemorySegment) decodeInto.invokeExact(src, (long) data.length, dst, bytes, 3 * w);
+                    if (r.equals(MemorySegment.NULL)) {
+                        throw new ImageException(
+                                "cannot decode webp image: libwebp refused the data (truncated or corrupt)");
+                    }
+                    size[0] = w;
+                    size[1] = h;
+                    return dst.toArray(JAVA_BYTE);
+                }
             }
-        } catch (ImageException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new ImageException("libwebp call failed: " + t, t);
-        }
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new ImageException("libwebp lacks " + name));
+        });
     }
 }

@@ -7,11 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -61,9 +58,11 @@ public final class TurboJpeg {
         "Inconsistent progression sequence", "Invalid SOS parameters for sequential JPEG",
         "Unknown Adobe color transform code", "Application transferred too many scanlines"};
 
-    private static volatile Optional<TurboJpeg> system;
+    private static final NativeLibrary.SystemCopy<TurboJpeg> SYSTEM =
+            new NativeLibrary.SystemCopy<>(LIBRARY_PROPERTY, DEFAULT_LIBRARY, TurboJpeg::load);
 
     private final String library;
+    private final NativeLibrary lib;
     private final MethodHandle init;
     private final MethodHandle header;
     private final MethodHandle decompress;
@@ -72,18 +71,18 @@ public final class TurboJpeg {
     private final MethodHandle destroy;
     private final int[][] scalingFactors;
 
-    private TurboJpeg(String library, SymbolLookup lookup) {
+    private TurboJpeg(String library, NativeLibrary lib) {
         this.library = library;
-        Linker linker = Linker.nativeLinker();
-        this.init = handle(linker, lookup, "tjInitDecompress", FunctionDescriptor.of(ADDRESS));
-        this.header = handle(linker, lookup, "tjDecompressHeader3", FunctionDescriptor.of(JAVA_INT,
+        this.lib = lib;
+        this.init = lib.function("tjInitDecompress", FunctionDescriptor.of(ADDRESS));
+        this.header = lib.function("tjDecompressHeader3", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-        this.decompress = handle(linker, lookup, "tjDecompress2", FunctionDescriptor.of(JAVA_INT,
+        this.decompress = lib.function("tjDecompress2", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        this.errorString = handle(linker, lookup, "tjGetErrorStr2", FunctionDescriptor.of(ADDRESS, ADDRESS));
-        this.errorCode = handle(linker, lookup, "tjGetErrorCode", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        this.destroy = handle(linker, lookup, "tjDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        MethodHandle factors = handle(linker, lookup, "tjGetScalingFactors", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        this.errorString = lib.function("tjGetErrorStr2", FunctionDescriptor.of(ADDRESS, ADDRESS));
+        this.errorCode = lib.function("tjGetErrorCode", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        this.destroy = lib.function("tjDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        MethodHandle factors = lib.function("tjGetScalingFactors", FunctionDescriptor.of(ADDRESS, ADDRESS));
         this.scalingFactors = readScalingFactors(factors);
     }
 
@@ -92,23 +91,7 @@ public final class TurboJpeg {
      * property names), loaded once; empty where it is missing or the property is {@code none}.
      */
     public static Optional<TurboJpeg> system() {
-        Optional<TurboJpeg> s = system;
-        if (s == null) {
-            synchronized (TurboJpeg.class) {
-                s = system;
-                if (s == null) {
-                    String name = System.getProperty(LIBRARY_PROPERTY, DEFAULT_LIBRARY).strip();
-                    Optional<TurboJpeg> loaded;
-                    try {
-                        loaded = name.equalsIgnoreCase("none") ? Optional.empty() : Optional.of(load(name));
-                    } catch (ImageException e) {
-                        loaded = Optional.empty();
-                    }
-                    system = s = loaded;
-                }
-            }
-        }
-        return s;
+        return SYSTEM.get();
     }
 
     /**
@@ -118,14 +101,7 @@ public final class TurboJpeg {
      * @throws ImageException the library does not load or lacks one of the functions above
      */
     public static TurboJpeg load(String library) {
-        try {
-            SymbolLookup lookup = library.contains("/")
-                    ? SymbolLookup.libraryLookup(Path.of(library), Arena.global())
-                    : SymbolLookup.libraryLookup(library, Arena.global());
-            return new TurboJpeg(library, lookup);
-        } catch (IllegalArgumentException e) {
-            throw new ImageException("cannot load " + library + ": " + e.getMessage(), e);
-        }
+        return new TurboJpeg(library, NativeLibrary.open("libturbojpeg", library));
     }
 
     /** The library as it was named when loaded. */
@@ -207,34 +183,32 @@ public final class TurboJpeg {
             }
             MemorySegment handle = open();
             try {
-                Header header = header(handle, src, arena);
-                int[] scale = scaleFor.apply(header);
-                int w = scaled(header.width(), scale);
-                int h = scaled(header.height(), scale);
-                int channels = header.channels();
-                long size = (long) w * h * channels;
-                if (size > Integer.MAX_VALUE - 8) {
-                    throw new ImageException("jpeg image of " + w + "x" + h + " is too large to decode");
-                }
-                try (NativeScratch.Lease output = NativeScratch.lease(size)) {
-                    MemorySegment dst = output.segment();
-                    int rc = (int) decompress.invokeExact(handle, src, src.byteSize(), dst, w, w * channels, h,
-                            header.pixelFormat(), FLAGS);
-                    String warning = null;
-                    if (rc != 0) {
-                        // TurboJPEG 2 reports TJERR_WARNING for an error that followed a warning: the text decides.
-                        String message = message(handle);
-                        if ((int) errorCode.invokeExact(handle) != ERR_WARNING || !isWarning(message)) {
-                            throw new Failure(message, false);
-                        }
-                        warning = message;
+                return lib.call(() -> {
+                    Header header = header(handle, src, arena);
+                    int[] scale = scaleFor.apply(header);
+                    int w = scaled(header.width(), scale);
+                    int h = scaled(header.height(), scale);
+                    int channels = header.channels();
+                    long size = (long) w * h * channels;
+                    if (size > Integer.MAX_VALUE - 8) {
+                        throw new ImageException("jpeg image of " + w + "x" + h + " is too large to decode");
                     }
-                    return new Samples(header, dst.toArray(JAVA_BYTE), w, h, channels, warning);
-                }
-            } catch (ImageException e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new ImageException("libturbojpeg call failed: " + t, t);
+                    try (NativeScratch.Lease output = NativeScratch.lease(size)) {
+                        MemorySegment dst = output.segment();
+                        int rc = (int) decompress.invokeExact(handle, src, src.byteSize(), dst, w, w * channels, h,
+                                header.pixelFormat(), FLAGS);
+                        String warning = null;
+                        if (rc != 0) {
+                            // TurboJPEG 2 reports TJERR_WARNING for an error that followed a warning: the text decides.
+                            String message = message(handle);
+                            if ((int) errorCode.invokeExact(handle) != ERR_WARNING || !isWarning(message)) {
+                                throw new Failure(message, false);
+                            }
+                            warning = message;
+                        }
+                        return new Samples(header, dst.toArray(JAVA_BYTE), w, h, channels, warning);
+                    }
+                });
             } finally {
                 close(handle);
             }
@@ -282,28 +256,19 @@ public final class TurboJpeg {
 
     private Header header(MemorySegment handle, MemorySegment src, Arena arena) {
         MemorySegment out = arena.allocate(JAVA_INT, 4);
-        try {
+        return lib.call(() -> {
             int rc = (int) header.invokeExact(handle, src, src.byteSize(), out, out.asSlice(4), out.asSlice(8),
                     out.asSlice(12));
             if (rc != 0 && !isWarning(message(handle))) {
                 throw new Failure(message(handle), true);
             }
-        } catch (ImageException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new ImageException("libturbojpeg call failed: " + t, t);
-        }
-        return new Header(out.getAtIndex(JAVA_INT, 0), out.getAtIndex(JAVA_INT, 1), out.getAtIndex(JAVA_INT, 2),
-                out.getAtIndex(JAVA_INT, 3));
+            return new Header(out.getAtIndex(JAVA_INT, 0), out.getAtIndex(JAVA_INT, 1), out.getAtIndex(JAVA_INT, 2),
+                    out.getAtIndex(JAVA_INT, 3));
+        });
     }
 
     private MemorySegment open() {
-        MemorySegment handle;
-        try {
-            handle = (MemorySegment) init.invokeExact();
-        } catch (Throwable t) {
-            throw new ImageException("libturbojpeg call failed: " + t, t);
-        }
+        MemorySegment handle = lib.call(() -> (MemorySegment) init.invokeExact());
         if (handle.equals(MemorySegment.NULL)) {
             throw new ImageException("libturbojpeg could not make a decompressor");
         }
@@ -311,11 +276,7 @@ public final class TurboJpeg {
     }
 
     private void close(MemorySegment handle) {
-        try {
-            int ignored = (int) destroy.invokeExact(handle);
-        } catch (Throwable t) {
-            throw new ImageException("libturbojpeg call failed: " + t, t);
-        }
+        lib.call(() -> (int) destroy.invokeExact(handle));
     }
 
     /** The handle's error text without TurboJPEG's function prefix ("tjDecompress2(): "). */
@@ -327,29 +288,22 @@ public final class TurboJpeg {
     }
 
     private int[][] readScalingFactors(MethodHandle factors) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(JAVA_INT);
-            MemorySegment array = (MemorySegment) factors.invokeExact(count);
-            int n = count.get(JAVA_INT, 0);
-            if (array.equals(MemorySegment.NULL) || n <= 0 || n > 64) {
-                throw new ImageException("tjGetScalingFactors gave no factors");
+        return lib.call(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment count = arena.allocate(JAVA_INT);
+                MemorySegment array = (MemorySegment) factors.invokeExact(count);
+                int n = count.get(JAVA_INT, 0);
+                if (array.equals(MemorySegment.NULL) || n <= 0 || n > 64) {
+                    throw new ImageException("tjGetScalingFactors gave no factors");
+                }
+                MemorySegment a = array.reinterpret(8L * n);
+                int[][] out = new int[n][];
+                for (int i = 0; i < n; i++) {
+                    out[i] = new int[] {a.getAtIndex(JAVA_INT, 2L * i), a.getAtIndex(JAVA_INT, 2L * i + 1)};
+                }
+                return out;
             }
-            MemorySegment a = array.reinterpret(8L * n);
-            int[][] out = new int[n][];
-            for (int i = 0; i < n; i++) {
-                out[i] = new int[] {a.getAtIndex(JAVA_INT, 2L * i), a.getAtIndex(JAVA_INT, 2L * i + 1)};
-            }
-            return out;
-        } catch (ImageException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new ImageException("libturbojpeg call failed: " + t, t);
-        }
-    }
-
-    private static MethodHandle handle(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {
-        return linker.downcallHandle(lookup.find(name).orElseThrow(
-                () -> new ImageException("libturbojpeg lacks " + name)), fd);
+        });
     }
 
     @Override

@@ -13,7 +13,9 @@
  * {@link dev.blip2serve.image.LibWebp} ({@code libwebp7}: still WebP, likewise) and
  * {@link dev.blip2serve.image.LibHeif} ({@code libheif1}: HEIC and AVIF, which have no Java decoder). They live here
  * rather than in a package of their own because each is one file and {@code ImageDecoder} is their only user; the FFM
- * API is the JDK's, so the package stays free of Spring and ONNX Runtime.
+ * API is the JDK's, so the package stays free of Spring and ONNX Runtime. What binding a library takes (opening it,
+ * its functions, the error texts of a failed call, the system copy loaded once) is written once, in
+ * {@code NativeLibrary}; each decoder holds only its ABI.
  *
  * <p>Only the JDK, ImageIO plugins (TwelveMonkeys) and Jackson are used here.
  */

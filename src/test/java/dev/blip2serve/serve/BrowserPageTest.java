@@ -8,14 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -128,21 +125,11 @@ class BrowserPageTest {
 
     /** Runs a browser script against the service; its last line of output, as JSON. */
     private JsonNode runScript(Path script, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("node", script.toString(), "http://127.0.0.1:" + port + "/"));
+        List<String> command = new ArrayList<>(List.of(script.toString(), "http://127.0.0.1:" + port + "/"));
         command.add(args[0]);
         command.add(SCREENSHOTS.toString());
         command.addAll(List.of(args).subList(1, args.length));
-        Path out = Files.createTempFile("browser-script-", ".out");
-        Process node = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean ended = node.waitFor(BOUND.toMinutes(), TimeUnit.MINUTES);
-        if (!ended) {
-            node.destroyForcibly();
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        Files.deleteIfExists(out);
-        assertThat(ended).as("the browser script ended:\n" + output).isTrue();
-        assertThat(node.exitValue()).as(output).isZero();
-        return json.readTree(output.strip().lines().reduce((a, b) -> b).orElse(""));
+        return NodeScripts.run("the browser script", BOUND, command);
     }
 
     /** Skipped on a machine without the browser tools, unless BLIP2_REQUIRE_BROWSER is set. */
@@ -151,34 +138,13 @@ class BrowserPageTest {
         if (!Files.isExecutable(CHROMIUM)) {
             missing.add(CHROMIUM + " (apt-get install chromium)");
         }
-        if (!onPath("node")) {
+        if (!NodeScripts.onPath("node")) {
             missing.add("node");
         }
         if (!Files.isRegularFile(PLAYWRIGHT)) {
             missing.add("playwright-core (cd src/test/browser && npm ci)");
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        String message = "browser test needs " + String.join(", ", missing);
-        String required = System.getenv("BLIP2_REQUIRE_BROWSER");
-        if (required != null && !required.isBlank()) {
-            throw new AssertionError(message + " (BLIP2_REQUIRE_BROWSER is set)");
-        }
-        Assumptions.abort(message + "; set BLIP2_REQUIRE_BROWSER=1 to fail instead of skipping");
-    }
-
-    private static boolean onPath(String command) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
+        NodeScripts.requireOrSkip("browser test", missing, "BLIP2_REQUIRE_BROWSER");
     }
 
     private static boolean isPng(Path file) throws IOException {

@@ -2,17 +2,15 @@ package dev.blip2serve.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -31,23 +29,13 @@ class OpenAiSdkTest extends RealServiceTest {
 
     private static final Path SCRIPT = Path.of("src/test/openai-client/chat.mjs");
     private static final Path SDK = Path.of("src/test/openai-client/node_modules/openai/package.json");
-    private static final long BOUND_MINUTES = 10; // waiting bound, not a latency check
+    private static final Duration BOUND = Duration.ofMinutes(10); // waiting bound, not a latency check
 
     @Test
     void theOfficialSdkGetsTheCaptionsOfV1Captions() throws Exception {
         requireSdk();
-        Path out = Files.createTempFile("openai-sdk-", ".out");
-        Process node = new ProcessBuilder("node", SCRIPT.toString(), "http://127.0.0.1:" + port + "/v1",
-                IMAGE.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        boolean ended = node.waitFor(BOUND_MINUTES, TimeUnit.MINUTES);
-        if (!ended) {
-            node.destroyForcibly();
-        }
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        Files.deleteIfExists(out);
-        assertThat(ended).as("the SDK script ended:\n" + output).isTrue();
-        assertThat(node.exitValue()).as(output).isZero();
-        JsonNode got = json.readTree(output.strip().lines().reduce((a, b) -> b).orElse("{}"));
+        JsonNode got = NodeScripts.run("the SDK script", BOUND, List.of(SCRIPT.toString(),
+                "http://127.0.0.1:" + port + "/v1", IMAGE.toString()));
 
         JsonNode reference = captions("", "fp32", 1);
         String caption = reference.path("captions").get(0).path("text").asString();
@@ -160,33 +148,12 @@ class OpenAiSdkTest extends RealServiceTest {
     /** Skipped on a machine without node or the SDK, unless BLIP2_REQUIRE_OPENAI_CLIENT is set. */
     private static void requireSdk() {
         List<String> missing = new ArrayList<>();
-        if (!onPath("node")) {
+        if (!NodeScripts.onPath("node")) {
             missing.add("node");
         }
         if (!Files.isRegularFile(SDK)) {
             missing.add("the openai package (cd src/test/openai-client && npm ci)");
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        String message = "the OpenAI SDK test needs " + String.join(", ", missing);
-        String required = System.getenv("BLIP2_REQUIRE_OPENAI_CLIENT");
-        if (required != null && !required.isBlank()) {
-            throw new AssertionError(message + " (BLIP2_REQUIRE_OPENAI_CLIENT is set)");
-        }
-        Assumptions.abort(message + "; set BLIP2_REQUIRE_OPENAI_CLIENT=1 to fail instead of skipping");
-    }
-
-    private static boolean onPath(String command) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
+        NodeScripts.requireOrSkip("the OpenAI SDK test", missing, "BLIP2_REQUIRE_OPENAI_CLIENT");
     }
 }

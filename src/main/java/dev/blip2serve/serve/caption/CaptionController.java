@@ -3,6 +3,7 @@ package dev.blip2serve.serve.caption;
 import dev.blip2serve.serve.ServeProperties;
 import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.BoundedBody;
+import dev.blip2serve.serve.web.JsonBody;
 import dev.blip2serve.serve.web.ProblemType;
 import dev.blip2serve.serve.web.RequestIds;
 import jakarta.servlet.http.HttpServletRequest;
@@ -86,7 +87,7 @@ public class CaptionController {
         }
         MediaType type = MediaType.parseMediaType(request.getContentType());
         if (MediaType.APPLICATION_JSON.isCompatibleWith(type)) {
-            byte[] body = BoundedBody.read(request, properties.limits().maxJsonBytes(), "the JSON body");
+            byte[] body = BoundedBody.read(request, properties.limits().maxJsonBytes(), JsonBody.WHAT);
             JsonCaptionRequest json = JsonCaptionRequest.parse(body, jsonNames);
             byte[] image = ImagePayload.decode(json.image(), limit);
             // JSON members win over the query string.

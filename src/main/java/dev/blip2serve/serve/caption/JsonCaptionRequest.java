@@ -1,13 +1,11 @@
 package dev.blip2serve.serve.caption;
 
 import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
+import dev.blip2serve.serve.web.JsonBody;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The JSON form of {@code POST /v1/captions}: {@code {"image": "<base64 or data URL>", "precision": "fp16",
@@ -19,25 +17,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 record JsonCaptionRequest(String image, Map<String, String> fields) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     static JsonCaptionRequest parse(byte[] body) {
         return parse(body, CaptionOptions.NAMES);
     }
 
     /** @param names the members besides {@code image} that this endpoint takes */
     static JsonCaptionRequest parse(byte[] body, List<String> names) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JacksonException e) {
-            String why = String.valueOf(e.getOriginalMessage());
-            throw new ApiException(ProblemType.INVALID_REQUEST, "the body is not valid JSON: "
-                    + (why.length() > 200 ? why.substring(0, 200) + "..." : why));
-        }
-        if (root == null || !root.isObject()) {
-            throw new ApiException(ProblemType.INVALID_REQUEST, "the body must be a JSON object");
-        }
+        JsonNode root = JsonBody.object(body);
         String image = null;
         Map<String, String> fields = new HashMap<>();
         for (Map.Entry<String, JsonNode> member : root.properties()) {

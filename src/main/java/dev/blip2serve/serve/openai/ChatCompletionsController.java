@@ -13,6 +13,7 @@ import dev.blip2serve.serve.model.Variant;
 import dev.blip2serve.serve.model.VariantState;
 import dev.blip2serve.serve.web.ApiException;
 import dev.blip2serve.serve.web.BoundedBody;
+import dev.blip2serve.serve.web.JsonBody;
 import dev.blip2serve.serve.web.ProblemType;
 import dev.blip2serve.serve.web.RequestIds;
 import io.swagger.v3.oas.annotations.Hidden;
@@ -75,7 +76,7 @@ public class ChatCompletionsController {
             throw new ApiException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the request as application/json");
         }
         ChatRequest chat = ChatRequest.parse(BoundedBody.read(request, properties.limits().maxJsonBytes(),
-                "the JSON body"));
+                JsonBody.WHAT));
         String[] variant = variantOf(chat.model());
         CaptionOptions options = options(chat, variant);
         CaptionService.Decoding decoding = decoding(chat);

@@ -1,14 +1,12 @@
 package dev.blip2serve.serve.openai;
 
 import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
+import dev.blip2serve.serve.web.JsonBody;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A {@code POST /v1/chat/completions} body, checked member by member so that every refusal names OpenAI's
@@ -34,8 +32,6 @@ record ChatRequest(String model, List<Blip2ChatTemplate.Turn> turns, String imag
                    Integer maxTokens, int n, Double temperature, Double topP, Long seed, List<String> stop,
                    boolean logprobs, Integer topLogprobs, boolean stream, boolean includeUsage) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     /** Accepted and without effect here (bookkeeping members SDKs send). */
     private static final Set<String> IGNORED = Set.of("user", "metadata", "store", "service_tier", "parallel_tool_calls");
     private static final Set<String> KNOWN = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "n",
@@ -45,17 +41,7 @@ record ChatRequest(String model, List<Blip2ChatTemplate.Turn> turns, String imag
     static final int MAX_TOP_LOGPROBS = 20;
 
     static ChatRequest parse(byte[] body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (JacksonException e) {
-            String why = String.valueOf(e.getOriginalMessage());
-            throw new ApiException(ProblemType.INVALID_REQUEST, "the body is not valid JSON: "
-                    + (why.length() > 200 ? why.substring(0, 200) + "..." : why));
-        }
-        if (root == null || !root.isObject()) {
-            throw new ApiException(ProblemType.INVALID_REQUEST, "the body must be a JSON object");
-        }
+        JsonNode root = JsonBody.object(body);
         for (Map.Entry<String, JsonNode> m : root.properties()) {
             if (!KNOWN.contains(m.getKey()) && !IGNORED.contains(m.getKey())) {
                 throw bad(m.getKey(), "unrecognized request argument '" + m.getKey() + "'; this service takes: "

@@ -1,7 +1,6 @@
 package dev.blip2serve.serve.openai;
 
 import dev.blip2serve.serve.web.ApiException;
-import dev.blip2serve.serve.web.ProblemType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet4Address;
@@ -196,7 +195,7 @@ public class RemoteImageFetcher {
             throw refused(param, "the image URL could not be fetched");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down");
+            throw ApiException.shuttingDown();
         }
     }
 
@@ -228,7 +227,7 @@ public class RemoteImageFetcher {
             throw refused(param, "the image URL could not be read to the end");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down");
+            throw ApiException.shuttingDown();
         } finally {
             close(response);
             read.cancel(true);

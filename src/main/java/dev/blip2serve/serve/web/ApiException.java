@@ -33,7 +33,15 @@ public class ApiException extends RuntimeException {
 
     /** A 503 with {@code Retry-After}: the service drains for shutdown and takes nothing new. */
     public static ApiException shuttingDown(int retryAfterSeconds) {
-        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down").retryAfter(retryAfterSeconds);
+        return shuttingDown().retryAfter(retryAfterSeconds);
+    }
+
+    /**
+     * The same 503 without {@code Retry-After}, for work that stops half-way because its thread was interrupted for
+     * shutdown (a remote image fetch), where no queue knows when to come back.
+     */
+    public static ApiException shuttingDown() {
+        return new ApiException(ProblemType.SERVICE_UNAVAILABLE, "the service is shutting down");
     }
 
     /** The problem for a variant queue's refusal: 429 when it is full, 503 otherwise; always with {@code Retry-After}. */

@@ -2,6 +2,7 @@ package dev.blip2serve.serve.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -13,13 +14,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -38,6 +43,8 @@ class RemoteImageFetcherTest {
     private final ExecutorService handlers = Executors.newCachedThreadPool();
     /** Released when the test ends, so a handler that stalls on purpose never outlives it. */
     private final CountDownLatch testOver = new CountDownLatch(1);
+    /** Released when {@code /held} has the request, so the fetch is known to wait on the server. */
+    private final CountDownLatch held = new CountDownLatch(1);
 
     @BeforeEach
     void servers() throws IOException {
@@ -59,6 +66,11 @@ class RemoteImageFetcherTest {
         server.createContext("/other-host", x -> redirect(x, "http://localhost:" + server.getAddress().getPort()
                 + "/image.png"));
         server.createContext("/slow-headers", x -> {
+            await();
+            reply(x, 200, IMAGE, true);
+        });
+        server.createContext("/held", x -> {
+            held.countDown();
             await();
             reply(x, 200, IMAGE, true);
         });
@@ -217,6 +229,36 @@ class RemoteImageFetcherTest {
                 "took longer than 500 ms");
         refused(() -> testFetcher("127.0.0.1").fetch(url("/slow-body"), PARAM), ProblemType.INVALID_PARAMETER,
                 "took longer than 500 ms");
+    }
+
+    @Test
+    void aFetchInterruptedForShutdownIsTheShuttingDown503InOpenAisShape() throws Exception {
+        RemoteImageFetcher fetcher = new RemoteImageFetcher(new RemoteImageProperties(true, List.of("127.0.0.1"),
+                DataSize.ofBytes(1000), Duration.ofSeconds(2), Duration.ofSeconds(30), 3), LOOPBACK_FOR_TESTS);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread fetching = Thread.ofPlatform().start(() -> {
+            try {
+                fetcher.fetch(url("/held"), PARAM);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        assertThat(held.await(30, TimeUnit.SECONDS)).as("the server saw the request").isTrue();
+        fetching.interrupt(); // what shutdown does to a request thread still waiting on the image server
+        fetching.join();
+        assertThat(thrown.get()).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.type()).isEqualTo(ProblemType.SERVICE_UNAVAILABLE);
+            assertThat(e.getMessage()).isEqualTo("the service is shutting down");
+            assertThat(e.retryAfterSeconds()).isNull();
+            ResponseEntity<Map<String, Object>> response = new OpenAiErrors().api(e);
+            assertThat(response.getStatusCode().value()).isEqualTo(503);
+            assertThat(response.getHeaders().containsHeader(HttpHeaders.RETRY_AFTER)).isFalse();
+            assertThat(response.getBody()).containsOnlyKeys("error");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> error = (Map<String, Object>) response.getBody().get("error");
+            assertThat(error).containsExactly(entry("message", "the service is shutting down"),
+                    entry("type", "server_error"), entry("param", null), entry("code", "service_unavailable"));
+        });
     }
 
     @Test

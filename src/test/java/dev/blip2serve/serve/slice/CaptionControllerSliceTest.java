@@ -2,6 +2,7 @@ package dev.blip2serve.serve.slice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.argThat;
@@ -49,6 +50,9 @@ class CaptionControllerSliceTest {
 
     @Autowired
     MockMvc mvc;
+
+    @Autowired
+    ServeProperties properties;
 
     @MockitoBean
     CaptionService service;
@@ -230,5 +234,23 @@ class CaptionControllerSliceTest {
         verify(service).caption(bytes.capture(), options.capture(), anyString());
         assertThat(bytes.getValue()).isEqualTo(IMAGE);
         assertThat(options.getValue().numBeams()).isEqualTo(4);
+    }
+
+    @Test
+    void jsonBodiesThatAreNoJsonObjectAreA400Problem() throws Exception {
+        for (NoJsonObjectBodies.Case c : NoJsonObjectBodies.ALL) {
+            mvc.perform(post("/v1/captions").contentType(MediaType.APPLICATION_JSON).content(c.body()))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                    .andExpect(jsonPath("$.type").value(ProblemType.INVALID_REQUEST.uri().toString()))
+                    .andExpect(jsonPath("$.status").value(400))
+                    .andExpect(jsonPath("$.detail").value(startsWith(c.detailPrefix())));
+        }
+        byte[] huge = new byte[(int) properties.limits().maxJsonBytes() + 1];
+        mvc.perform(post("/v1/captions").contentType(MediaType.APPLICATION_JSON).content(huge))
+                .andExpect(status().isPayloadTooLarge())
+                .andExpect(jsonPath("$.type").value(ProblemType.PAYLOAD_TOO_LARGE.uri().toString()))
+                .andExpect(jsonPath("$.detail").value(startsWith(NoJsonObjectBodies.TOO_LARGE_PREFIX)));
+        verifyNoInteractions(service);
     }
 }

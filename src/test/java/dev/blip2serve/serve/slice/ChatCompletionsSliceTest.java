@@ -2,11 +2,13 @@ package dev.blip2serve.serve.slice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.startsWith;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
@@ -47,6 +49,9 @@ class ChatCompletionsSliceTest {
 
     @Autowired
     MockMvc mvc;
+
+    @Autowired
+    ServeProperties properties;
 
     @MockitoBean
     CaptionService service;
@@ -98,6 +103,25 @@ class ChatCompletionsSliceTest {
                 .andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error.message").value(containsString("allowlist")));
         assertThat(hits.get()).isZero();
+        verifyNoInteractions(service);
+    }
+
+    @Test
+    void bodiesThatAreNoJsonObjectAreRefusedInOpenAisShape() throws Exception {
+        for (NoJsonObjectBodies.Case c : NoJsonObjectBodies.ALL) {
+            mvc.perform(post("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).content(c.body()))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))
+                    .andExpect(jsonPath("$.error.message").value(startsWith(c.detailPrefix())))
+                    .andExpect(jsonPath("$.error.type").value("invalid_request_error"))
+                    .andExpect(jsonPath("$.error.code").value("invalid_request"))
+                    .andExpect(jsonPath("$.error.param").isEmpty());
+        }
+        byte[] huge = new byte[(int) properties.limits().maxJsonBytes() + 1];
+        mvc.perform(post("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).content(huge))
+                .andExpect(status().isPayloadTooLarge())
+                .andExpect(jsonPath("$.error.message").value(startsWith(NoJsonObjectBodies.TOO_LARGE_PREFIX)))
+                .andExpect(jsonPath("$.error.code").value("payload_too_large"));
         verifyNoInteractions(service);
     }
 }
