@@ -42,13 +42,10 @@ ENV BLIP2_REPOSITORY=/models \
     DJL_CACHE_DIR=/tmp/djl \
     HOME=/tmp \
     JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
-# libjpeg-turbo, libwebp, libheif: exact and fast JPEG/WebP, HEIC/AVIF (without them: Java decoders and 415 for HEIC).
-COPY deploy/images/install-image-libs.sh /usr/local/sbin/
-RUN install-image-libs.sh \
-    && groupadd --system --gid ${UID} blip2 \
-    && useradd --system --uid ${UID} --gid ${UID} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin blip2 \
-    && mkdir -p /app /models \
-    && chown ${UID}:${UID} /models
+# libjpeg-turbo, libwebp, libheif (exact and fast JPEG/WebP, HEIC/AVIF; without them: Java decoders and 415 for HEIC),
+# the service's user, /app and /models.
+COPY deploy/images/prepare-runtime.sh /usr/local/sbin/
+RUN prepare-runtime.sh ${UID}
 COPY --from=build-cpu /blip2-serve.jar /app/blip2-serve.jar
 WORKDIR /app
 VOLUME ["/models"]
@@ -80,13 +77,8 @@ ENV PATH=${JAVA_HOME}/bin:${PATH} \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 COPY --from=jre /opt/java/openjdk ${JAVA_HOME}
-COPY deploy/images/install-image-libs.sh /usr/local/sbin/
-RUN install-image-libs.sh \
-    && groupadd --system --gid ${UID} blip2 \
-    && useradd --system --uid ${UID} --gid ${UID} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin blip2 \
-    && mkdir -p /app /models \
-    && chown ${UID}:${UID} /models \
-    && java -version
+COPY deploy/images/prepare-runtime.sh /usr/local/sbin/
+RUN prepare-runtime.sh ${UID} && java -version
 COPY --from=build-gpu /blip2-serve.jar /app/blip2-serve.jar
 WORKDIR /app
 VOLUME ["/models"]

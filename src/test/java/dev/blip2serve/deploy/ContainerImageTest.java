@@ -149,7 +149,7 @@ class ContainerImageTest {
                     .isEqualTo(expected.get(precision));
         }
 
-        // The native decoders are in the image (install-image-libs.sh): TurboJPEG, libwebp, libheif with its codecs.
+        // The native decoders are in the image (prepare-runtime.sh): TurboJPEG, libwebp, libheif with its codecs.
         assertThat(logs.toUtf8String()).contains("image decoders: JPEG libturbojpeg").contains("WebP libwebp")
                 .contains("HEIC/AVIF libheif");
         for (String name : List.of("photo.heic", "photo.avif")) {
