@@ -18,32 +18,14 @@ import java.util.function.ToDoubleFunction;
  * {@code get_act_scale}: the mean absolute activation per input channel over the calibration set.
  *
  * <p>Where the error is measured: for the q/k/v group of a self-attention at the output of the whole block
- * ({@link #search(AttentionBlockLoss, float[], QuantSpec, Options)}, llm-awq's {@code module2inspect}); for every
+ * ({@link #search(AttentionBlockLoss, float[], QuantSpec, SearchGrid)}, llm-awq's {@code module2inspect}); for every
  * other group at each linear's output, which needs only the weights and an activation sample, capped at
- * {@link Options#maxRows()} evenly spaced rows.
+ * {@link SearchGrid#maxRows()} evenly spaced rows.
  *
  * <p>Cost: {@code 2 * gridSize * rows * sum(N*K)} flops, spread over the common fork-join pool; memory: a few
  * rows of scratch per thread, never a copy of a weight.
  */
 public final class AwqSearch {
-
-    /**
-     * @param gridSize number of ratios: {@code r = g / gridSize} for {@code g < gridSize} (llm-awq: 20)
-     * @param maxRows  activation rows used for the loss (evenly spaced subsample when X has more)
-     */
-    public record Options(int gridSize, int maxRows) {
-        /** 20 ratios (0 .. 0.95), 512 rows. */
-        public static final Options DEFAULT = new Options(20, 512);
-
-        public Options {
-            if (gridSize < 1) {
-                throw new IllegalArgumentException("grid size must be at least 1, got " + gridSize);
-            }
-            if (maxRows < 1) {
-                throw new IllegalArgumentException("maxRows must be at least 1, got " + maxRows);
-            }
-        }
-    }
 
     /**
      * @param bestRatio the ratio whose loss was smallest
@@ -85,9 +67,9 @@ public final class AwqSearch {
     private AwqSearch() {
     }
 
-    /** {@link #search(List, FloatMatrix, float[], QuantSpec, Options)} with {@link Options#DEFAULT}. */
+    /** {@link #search(List, FloatMatrix, float[], QuantSpec, SearchGrid)} with {@link SearchGrid#DEFAULT}. */
     public static Result search(List<FloatMatrix> weights, FloatMatrix x, float[] xMeanAbs, QuantSpec spec) {
-        return search(weights, x, xMeanAbs, spec, Options.DEFAULT);
+        return search(weights, x, xMeanAbs, spec, SearchGrid.DEFAULT);
     }
 
     /**
@@ -100,7 +82,7 @@ public final class AwqSearch {
      * @throws IllegalStateException when no ratio gives a finite loss
      */
     public static Result search(List<FloatMatrix> weights, FloatMatrix x, float[] xMeanAbs, QuantSpec spec,
-            Options options) {
+            SearchGrid options) {
         int k = requireInputs(weights, x, spec);
         SmoothQuant.requireLength(xMeanAbs, k, "mean|x|");
         FloatMatrix sample = x.sampleRows(options.maxRows());
@@ -122,7 +104,7 @@ public final class AwqSearch {
      * @param spec     the weight quantizer to search for
      * @throws IllegalStateException when no ratio gives a finite loss
      */
-    public static Result search(AttentionBlockLoss block, float[] xMeanAbs, QuantSpec spec, Options options) {
+    public static Result search(AttentionBlockLoss block, float[] xMeanAbs, QuantSpec spec, SearchGrid options) {
         SmoothQuant.requireLength(xMeanAbs, block.block().inFeatures(), "mean|x|");
         return search(xMeanAbs, options.gridSize(), s -> block.loss(s, spec, null));
     }

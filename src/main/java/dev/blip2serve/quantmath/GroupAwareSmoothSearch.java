@@ -27,24 +27,6 @@ import java.util.function.ToDoubleFunction;
 public final class GroupAwareSmoothSearch {
 
     /**
-     * @param gridSize alpha step is {@code 1 / gridSize}; {@code gridSize + 1} alphas from 0 to 1 (default 20)
-     * @param maxRows  activation rows used for the loss (evenly spaced subsample when X has more)
-     */
-    public record Options(int gridSize, int maxRows) {
-        /** 21 alphas (0, 0.05, ..., 1), 512 rows. */
-        public static final Options DEFAULT = new Options(20, 512);
-
-        public Options {
-            if (gridSize < 1) {
-                throw new IllegalArgumentException("grid size must be at least 1, got " + gridSize);
-            }
-            if (maxRows < 1) {
-                throw new IllegalArgumentException("maxRows must be at least 1, got " + maxRows);
-            }
-        }
-    }
-
-    /**
      * @param bestAlpha      the alpha whose loss was smallest
      * @param scales         its smoothing scales {@code [K]} (W columns times s, input divided by s)
      * @param alphas         every alpha tried
@@ -88,10 +70,10 @@ public final class GroupAwareSmoothSearch {
     private GroupAwareSmoothSearch() {
     }
 
-    /** {@link #search(List, FloatMatrix, float[], QuantSpec, QuantSpec, Options)} with {@link Options#DEFAULT}. */
+    /** {@link #search(List, FloatMatrix, float[], QuantSpec, QuantSpec, SearchGrid)} with {@link SearchGrid#DEFAULT}. */
     public static Result search(List<FloatMatrix> weights, FloatMatrix x, float[] actAbsMax, QuantSpec weightSpec,
             QuantSpec actSpec) {
-        return search(weights, x, actAbsMax, weightSpec, actSpec, Options.DEFAULT);
+        return search(weights, x, actAbsMax, weightSpec, actSpec, SearchGrid.DEFAULT);
     }
 
     /**
@@ -105,7 +87,7 @@ public final class GroupAwareSmoothSearch {
      * @throws IllegalStateException when no alpha gives a finite loss
      */
     public static Result search(List<FloatMatrix> weights, FloatMatrix x, float[] actAbsMax, QuantSpec weightSpec,
-            QuantSpec actSpec, Options options) {
+            QuantSpec actSpec, SearchGrid options) {
         int k = AwqSearch.requireInputs(weights, x, weightSpec);
         SmoothQuant.requireLength(actAbsMax, k, "max|x|");
         FloatMatrix sample = x.sampleRows(options.maxRows());
@@ -130,7 +112,7 @@ public final class GroupAwareSmoothSearch {
      * @throws IllegalStateException when no alpha gives a finite loss
      */
     public static Result search(AttentionBlockLoss block, float[] actAbsMax, QuantSpec weightSpec, QuantSpec actSpec,
-            Options options) {
+            SearchGrid options) {
         SmoothQuant.requireLength(actAbsMax, block.block().inFeatures(), "max|x|");
         return search(actAbsMax, SmoothQuant.weightAbsMaxPerInputChannel(block.block().linears()), options.gridSize(),
                 s -> block.loss(s, weightSpec, actSpec));

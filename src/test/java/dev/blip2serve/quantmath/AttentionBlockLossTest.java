@@ -182,7 +182,7 @@ class AttentionBlockLossTest {
         AttentionBlockLoss.Block b = separate(40, true);
         FloatMatrix x = FloatMatrix.of(TestData.activationsWithOutliers(41, 24, K, 30), 24, K);
         AttentionBlockLoss loss = new AttentionBlockLoss(b, x, new int[] {10, 14});
-        AwqSearch.Result r = AwqSearch.search(loss, AwqSearch.meanAbs(x), W4, AwqSearch.Options.DEFAULT);
+        AwqSearch.Result r = AwqSearch.search(loss, AwqSearch.meanAbs(x), W4, SearchGrid.DEFAULT);
         assertThat(r.rtnLoss()).isEqualTo(loss.loss(null, W4, null));
         assertThat(r.bestLoss()).isLessThanOrEqualTo(r.rtnLoss());
         assertThat(r.scales()).hasSize(K);
@@ -195,7 +195,7 @@ class AttentionBlockLossTest {
         AttentionBlockLoss loss = new AttentionBlockLoss(b, x, new int[] {16});
         QuantSpec a4 = QuantSpec.grouped(4, 32, true);
         GroupAwareSmoothSearch.Result r = GroupAwareSmoothSearch.search(loss, columnAbsMax(x), W4, a4,
-                GroupAwareSmoothSearch.Options.DEFAULT);
+                SearchGrid.DEFAULT);
         assertThat(r.unsmoothedLoss()).isEqualTo(loss.loss(null, W4, a4)).isGreaterThan(loss.loss(null, W4, null));
         assertThat(r.bestLoss()).isLessThanOrEqualTo(r.lossAt(0.5));
         assertThat(r.alphas()).hasSize(21);

@@ -103,7 +103,7 @@ class AwqSearchTest {
         FloatMatrix w = FloatMatrix.of(TestData.gaussian(seed, n * k, 0.05), n, k);
         FloatMatrix x = FloatMatrix.of(TestData.activationsWithOutliers(seed + 1, rows, k, 10), rows, k);
         AwqSearch.Result r = AwqSearch.search(List.of(w), x, AwqSearch.meanAbs(x), spec,
-                new AwqSearch.Options(20, 16));
+                new SearchGrid(20, 16));
         assertThat(r.bestLoss()).isLessThanOrEqualTo(r.rtnLoss());
         for (double l : r.losses()) {
             assertThat(r.bestLoss()).isLessThanOrEqualTo(l);

@@ -75,7 +75,7 @@ class GroupAwareSmoothSearchTest {
         FloatMatrix w = FloatMatrix.of(TestData.gaussian(seed + 7, n * k, 0.05), n, k);
         GroupAwareSmoothSearch.Result r = GroupAwareSmoothSearch.search(List.of(w), FloatMatrix.of(xd, rows, k),
                 absMaxPerChannel(xd, rows, k), QuantSpec.grouped(4, 32, false), QuantSpec.grouped(4, 32, true),
-                new GroupAwareSmoothSearch.Options(20, 8));
+                new SearchGrid(20, 8));
         for (double l : r.losses()) {
             assertThat(r.bestLoss()).isLessThanOrEqualTo(l);
         }

@@ -8,6 +8,7 @@ import dev.blip2serve.quantmath.AwqSearch;
 import dev.blip2serve.quantmath.FloatMatrix;
 import dev.blip2serve.quantmath.GroupAwareSmoothSearch;
 import dev.blip2serve.quantmath.QuantSpec;
+import dev.blip2serve.quantmath.SearchGrid;
 import dev.blip2serve.quantmath.SmoothQuant;
 import dev.blip2serve.quantize.InputGroup;
 import dev.blip2serve.quantize.LinearTopology;
@@ -69,7 +70,7 @@ public final class ScalePlanner {
                     AttentionBlockLoss block = attentionLoss(g, weights, topology, base, stats);
                     float[] meanAbs = liveFloor(stats.meanAbs());
                     AwqSearch.Result r = block != null
-                            ? AwqSearch.search(block, meanAbs, recipe.weightSpec(), AwqSearch.Options.DEFAULT)
+                            ? AwqSearch.search(block, meanAbs, recipe.weightSpec(), SearchGrid.DEFAULT)
                             : AwqSearch.search(weights, stats.sample(), meanAbs, recipe.weightSpec());
                     rec.put("loss_at", lossAt(block));
                     scales.put(g.id(), r.scales());
@@ -83,7 +84,7 @@ public final class ScalePlanner {
                     float[] absMax = liveFloor(stats.absMax());
                     GroupAwareSmoothSearch.Result r = block != null
                             ? GroupAwareSmoothSearch.search(block, absMax, recipe.weightSpec(),
-                                    recipe.fakeActivationSpec(), GroupAwareSmoothSearch.Options.DEFAULT)
+                                    recipe.fakeActivationSpec(), SearchGrid.DEFAULT)
                             : GroupAwareSmoothSearch.search(weights, stats.sample(), absMax, recipe.weightSpec(),
                                     recipe.fakeActivationSpec());
                     rec.put("loss_at", lossAt(block));
