@@ -2,6 +2,7 @@ package dev.blip2serve.deploy;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.blip2serve.testing.Requirement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The external tools of the deployment tests and how to run them: {@code helm} (from npm, deploy/tools), the
@@ -52,11 +52,8 @@ final class DeployTools {
     /** Skips (or, with BLIP2_REQUIRE_DEPLOY_TOOLS, fails) when {@code tool} is empty. */
     static Path require(Optional<Path> tool, String what) {
         if (tool.isEmpty()) {
-            String message = what + " is not installed (.ci/run installs it; see docs/DEPLOYMENT.md)";
-            if (System.getenv("BLIP2_REQUIRE_DEPLOY_TOOLS") != null) {
-                fail(message + " and BLIP2_REQUIRE_DEPLOY_TOOLS is set");
-            }
-            Assumptions.abort(message);
+            Requirement.unmet(what + " is not installed (.ci/run installs it; see docs/DEPLOYMENT.md)",
+                    "BLIP2_REQUIRE_DEPLOY_TOOLS");
         }
         return tool.get();
     }

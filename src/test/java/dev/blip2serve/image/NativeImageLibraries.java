@@ -1,9 +1,7 @@
 package dev.blip2serve.image;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
+import dev.blip2serve.testing.Requirement;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The native image libraries the tests bind (Debian's {@code libturbojpeg0}, {@code libheif1}, {@code libwebp7}). A missing one skips
@@ -33,10 +31,7 @@ final class NativeImageLibraries {
         if (library.isPresent()) {
             return library.get();
         }
-        if (System.getenv(REQUIRE) != null) {
-            fail(what + " does not load and " + REQUIRE + " is set");
-        }
-        Assumptions.abort(what + " is not installed; set " + REQUIRE + "=1 to fail instead of skipping");
+        Requirement.unmet(what + " does not load", REQUIRE);
         return null;
     }
 }

@@ -2,6 +2,7 @@ package dev.blip2serve.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.blip2serve.testing.Requirement;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -50,12 +50,7 @@ final class NodeScripts {
         if (missing.isEmpty()) {
             return;
         }
-        String message = test + " needs " + String.join(", ", missing);
-        String required = System.getenv(requireVariable);
-        if (required != null && !required.isBlank()) {
-            throw new AssertionError(message + " (" + requireVariable + " is set)");
-        }
-        Assumptions.abort(message + "; set " + requireVariable + "=1 to fail instead of skipping");
+        Requirement.unmet(test + " needs " + String.join(", ", missing), requireVariable);
     }
 
     /**
