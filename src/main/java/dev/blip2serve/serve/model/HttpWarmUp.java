@@ -34,12 +34,6 @@ public class HttpWarmUp {
     /** How long the loader may take before the default variant is ready; past it, readiness no longer waits here. */
     private static final Duration WAIT_FOR_DEFAULT = Duration.ofHours(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
-    /**
-     * Requests per variant, one per way of sending an image: one request left the next one still ~2x a warm one (JIT
-     * tiers); three measured better.
-     */
-    private static final int REQUESTS = Body.values().length;
-
     private final ServeProperties properties;
     private final ModelRegistry registry;
     private volatile boolean done;
@@ -75,8 +69,10 @@ public class HttpWarmUp {
             }
             byte[] jpeg = RequestPathWarmUp.encode("jpeg", true);
             for (Variant v : registry.all()) {
-                for (int i = 0; i < REQUESTS && v.state() == VariantState.READY; i++) {
-                    if (!warm(port, v.key(), Body.values()[i].encode(jpeg))) {
+                // One request per way of sending an image: one request in all left the next one still ~2x a warm
+                // one (JIT tiers); three measured better.
+                for (Body form : Body.values()) {
+                    if (v.state() != VariantState.READY || !warm(port, v.key(), form.encode(jpeg))) {
                         break;
                     }
                 }
