@@ -48,7 +48,7 @@ public class ApiException extends RuntimeException {
     public static ApiException refused(BatchRefusal r) {
         ApiException e = switch (r.reason()) {
             case BUSY -> new ApiException(ProblemType.TOO_MANY_REQUESTS, r.getMessage()).with("capacity", r.capacity());
-            case SHUTTING_DOWN -> shuttingDown(r.retryAfterSeconds());
+            case SHUTTING_DOWN -> shuttingDown();
             case DEADLINE_EXCEEDED -> new ApiException(ProblemType.DEADLINE_EXCEEDED, r.getMessage());
             case NOT_LOADED -> new ApiException(ProblemType.VARIANT_UNAVAILABLE, r.getMessage());
         };
