@@ -10,10 +10,11 @@ import dev.blip2serve.quantmath.QuantSpec;
  * weight, one dynamic uint8 asymmetric scale and zero point for the whole activation tensor:
  * <pre>
  *   (q, a_scale, a_zp) = DynamicQuantizeLinear(x)
- *   acc = MatMulInteger(q, W_q [K, N] int8, a_zp)          int32
+ *   acc = MatMulInteger(q, W_q + 128 [K, N] uint8, a_zp, 128)   int32
  *   y   = Cast(acc, float) * (a_scale * w_scale) + bias
  * </pre>
- * ONNX Runtime's CPU optimizer fuses this into {@code DynamicQuantizeMatMul}.
+ * ONNX Runtime's CPU optimizer fuses this into {@code DynamicQuantizeMatMul}. The weight is uint8 with zero point 128
+ * (u8 x u8: exact on every CPU, see {@link Int8Weight}).
  */
 public record Int8PerTensorScheme() implements LinearScheme {
 
@@ -22,24 +23,23 @@ public record Int8PerTensorScheme() implements LinearScheme {
     @Override
     public Value emit(EmitContext c, Value x, String name) {
         Int8Weight w = Int8Weight.of(c, name, WEIGHTS, ".wscale", false);
-        Value b = w.codes();
         Value ws = w.scales();
         Ops ops = c.ops();
         Value[] q = QuantOps.dynamicQuantizeLinear(ops, x);
-        Value acc = QuantOps.matMulInteger(ops, q[0], b, q[2], null);
+        Value acc = QuantOps.matMulInteger(ops, q[0], w.codes(), q[2], w.zeroPoint());
         Value y = ops.mul(ops.cast(acc, ElementType.FLOAT), ops.mul(q[1], ws));
         return c.addBias(y, name);
     }
 
     @Override
     public String cpu() {
-        return "DynamicQuantizeLinear (uint8 asymmetric per-tensor activations) + MatMulInteger u8 x s8 -> int32 "
-                + "(CPU int8 GEMM; fused to DynamicQuantizeMatMul), int8 symmetric per-tensor weights";
+        return "DynamicQuantizeLinear (uint8 asymmetric per-tensor activations) + MatMulInteger u8 x u8 -> int32 "
+                + "(CPU int8 GEMM; fused to DynamicQuantizeMatMul), int8 symmetric per-tensor weights sent as uint8 + 128";
     }
 
     @Override
     public String cuda() {
-        return "no CUDA kernels for DynamicQuantizeLinear or u8 x s8 MatMulInteger: these nodes fall back to the "
+        return "no CUDA kernels for DynamicQuantizeLinear or u8 x u8 MatMulInteger: these nodes fall back to the "
                 + "CPU (not measured)";
     }
 

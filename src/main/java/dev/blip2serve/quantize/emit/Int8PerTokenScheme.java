@@ -11,11 +11,11 @@ import dev.blip2serve.quantmath.QuantSpec;
  * <pre>
  *   s   = Max(ReduceMax(|x|, -1), 1e-5) / 127                      [B, S, 1]
  *   q   = Cast(Clip(Round(x / s) + 128, 0, 255), uint8)             [B, S, K]   (int8 code + 128)
- *   acc = MatMulInteger(q, W_q [K, N] int8, a_zero_point = 128)     [B, S, N]   int32
+ *   acc = MatMulInteger(q, W_q + 128 [K, N] uint8, 128, 128)       [B, S, N]   int32
  *   y   = Cast(acc, float) * w_scale [N] * s + bias
  * </pre>
- * The activations travel as uint8 with zero point 128 because ONNX Runtime's CPU GEMM is fast for u8 x s8 and
- * very slow for s8 x s8 (measured: 1.2 ms vs 35 ms for 64x2048x2048 on one core).
+ * Both operands travel as uint8 with zero point 128 (the int8 codes plus 128): ONNX Runtime's CPU GEMM is very slow
+ * for s8 x s8 and its u8 x s8 kernel saturates on CPUs without VNNI ({@link Int8Weight}); u8 x u8 is exact everywhere.
  */
 public record Int8PerTokenScheme() implements LinearScheme {
 
@@ -24,24 +24,23 @@ public record Int8PerTokenScheme() implements LinearScheme {
     @Override
     public Value emit(EmitContext c, Value x, String name) {
         Int8Weight w = Int8Weight.of(c, name, WEIGHTS, ".wscales", true);
-        Value b = w.codes();
         Value ws = w.scales();
         Ops ops = c.ops();
         Value[] qs = QuantOps.quantizePerTokenInt8(ops, x);
-        Value acc = QuantOps.matMulInteger(ops, qs[0], b, c.constUint8(128), null);
+        Value acc = QuantOps.matMulInteger(ops, qs[0], w.codes(), c.constUint8(128), w.zeroPoint());
         Value y = ops.mul(ops.mul(ops.cast(acc, ElementType.FLOAT), ws), qs[1]);
         return c.addBias(y, name);
     }
 
     @Override
     public String cpu() {
-        return "MatMulInteger u8 x s8 -> int32 (CPU int8 GEMM): int8 symmetric per-channel weights, dynamic "
-                + "symmetric per-token int8 activations (sent as uint8 + 128), rescaled in fp32";
+        return "MatMulInteger u8 x u8 -> int32 (CPU int8 GEMM): int8 symmetric per-channel weights, dynamic "
+                + "symmetric per-token int8 activations (both sent as uint8 + 128), rescaled in fp32";
     }
 
     @Override
     public String cuda() {
-        return "the CUDA provider's MatMulInteger is s8 x s8 only: these u8 x s8 nodes fall back to the CPU "
+        return "the CUDA provider's MatMulInteger is s8 x s8 only: these u8 x u8 nodes fall back to the CPU "
                 + "(not measured)";
     }
 

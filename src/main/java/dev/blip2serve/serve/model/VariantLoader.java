@@ -166,6 +166,7 @@ public class VariantLoader {
                 v.loadGpuDeltaBytes(GpuMemoryMetrics.loadDelta(gpuBefore, gpuAfter));
             }
             v.ready(model);
+            SaturatingInt8Check.warning(manifest).ifPresent(w -> LOG.warn("{}: {}", v.key(), w));
             LOG.info("{}: ready in {} ms ({} bytes on disk, process RSS {} -> {} bytes{})", v.key(),
                     (System.nanoTime() - start) / 1_000_000, manifest.totalBytes(), residentBefore, residentAfter,
                     registry.gpu().active() ? ", GPU memory " + gpuBefore + " -> " + gpuAfter : "");
