@@ -53,7 +53,7 @@ USER ${UID}:${UID}
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10m --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /actuator/health/readiness HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-jar", "/app/blip2-serve.jar"]
+ENTRYPOINT ["java", "--add-modules=jdk.incubator.vector", "-Djava.io.tmpdir=/tmp", "-jar", "/app/blip2-serve.jar"]
 CMD ["serve"]
 
 # ---------------------------------------------------------------- build (GPU: Maven profile gpu = onnxruntime_gpu)
@@ -86,5 +86,5 @@ USER ${UID}:${UID}
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=10m --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /actuator/health/readiness HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-jar", "/app/blip2-serve.jar"]
+ENTRYPOINT ["java", "--add-modules=jdk.incubator.vector", "-Djava.io.tmpdir=/tmp", "-jar", "/app/blip2-serve.jar"]
 CMD ["serve"]

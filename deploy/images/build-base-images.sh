@@ -71,13 +71,20 @@ RUN java -version
 EOF
 }
 
-# A JRE by jlink: the Java SE modules plus the jdk.* runtime modules a Temurin JRE has (no compiler, no tools).
+# A JRE by jlink: the Java SE modules plus the jdk.* runtime modules a Temurin JRE has (no compiler, no tools), the
+# Vector API among them (the service's SIMD image resize; the Dockerfile's ENTRYPOINT adds it). The list is a label of
+# the image: a cached JRE built from another list is rebuilt.
+jre_modules="java.se,jdk.unsupported,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.charsets,jdk.localedata,jdk.zipfs,jdk.management,jdk.management.agent,jdk.jfr,jdk.net,jdk.naming.dns,jdk.httpserver,jdk.security.auth,jdk.sctp,jdk.incubator.vector"
+have_jre() {
+  [[ "$(docker image inspect -f '{{ index .Config.Labels "blip2.jlink-modules" }}' "${jre}" 2>/dev/null)" == "${jre_modules}" ]]
+}
 make_jre() {
   mkdir -p "${work}/jre"
   "${jdk_home}/bin/jlink" --output "${work}/jre/openjdk" --strip-debug --no-man-pages --no-header-files \
-      --add-modules java.se,jdk.unsupported,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.charsets,jdk.localedata,jdk.zipfs,jdk.management,jdk.management.agent,jdk.jfr,jdk.net,jdk.naming.dns,jdk.httpserver,jdk.security.auth,jdk.sctp
+      --add-modules "${jre_modules}"
   build "${jre}" "${work}/jre" <<EOF
 FROM ${base}
+LABEL blip2.jlink-modules="${jre_modules}"
 COPY openjdk /opt/java/openjdk
 ENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN java -version
@@ -101,7 +108,7 @@ EOF
 
 have "${base}" || timed "debian ${suite} minbase (debootstrap + import)" make_base
 have "${jdk}" || timed "temurin 25 jdk" make_jdk
-have "${jre}" || timed "temurin 25 jre (jlink)" make_jre
+have_jre || timed "temurin 25 jre (jlink)" make_jre
 have "${prometheus}" || timed "prometheus (Debian package)" make_prometheus
 for tag in "${base}" "${jdk}" "${jre}" "${prometheus}"; do
   echo "base-images: ${tag} $(docker image inspect -f '{{.Size}}' "${tag}") bytes"

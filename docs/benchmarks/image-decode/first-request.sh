@@ -6,7 +6,7 @@
 set -euo pipefail
 PORT=${PORT:-18920}
 WARM=${WARM:-20}
-java ${JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$CP" dev.blip2serve.Blip2Serve serve --server.port="$PORT" \
+java ${JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -cp "$CP" dev.blip2serve.Blip2Serve serve --server.port="$PORT" \
   --server.address=127.0.0.1 --blip2.repository="$REPO" --blip2.bootstrap-variants=fp32 "$@" > "${LOG:-/tmp/first-request.log}" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT

@@ -10,13 +10,13 @@ public final class NativeDecoders {
     private NativeDecoders() {
     }
 
-    /** E.g. {@code JPEG libturbojpeg.so.0, WebP libwebp, HEIC/AVIF libheif 1.15.1}. */
+    /** E.g. {@code JPEG libturbojpeg.so.0, WebP libwebp, HEIC/AVIF libheif 1.15.1, resize SIMD (...)}. */
     public static String summary() {
         String jpeg = TurboJpeg.system().map(t -> "JPEG " + t.library())
                 .orElse("JPEG Java decoder (libturbojpeg0 not installed)");
         String webp = LibWebp.system().isPresent() ? "WebP libwebp" : "WebP Java decoder (libwebp7 not installed)";
         String heif = LibHeif.system().map(h -> "HEIC/AVIF libheif " + h.version())
                 .orElse("HEIC/AVIF refused with 415 (libheif1 not installed)");
-        return jpeg + ", " + webp + ", " + heif;
+        return jpeg + ", " + webp + ", " + heif + ", resize " + SeparableResampler.describe();
     }
 }

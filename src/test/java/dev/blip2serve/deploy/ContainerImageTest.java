@@ -149,9 +149,10 @@ class ContainerImageTest {
                     .isEqualTo(expected.get(precision));
         }
 
-        // The native decoders are in the image (prepare-runtime.sh): TurboJPEG, libwebp, libheif with its codecs.
+        // The native decoders are in the image (prepare-runtime.sh): TurboJPEG, libwebp, libheif with its codecs; the
+        // JRE has the Vector API and the ENTRYPOINT resolves it (the SIMD resize).
         assertThat(logs.toUtf8String()).contains("image decoders: JPEG libturbojpeg").contains("WebP libwebp")
-                .contains("HEIC/AVIF libheif");
+                .contains("HEIC/AVIF libheif").contains("resize SIMD");
         for (String name : List.of("photo.heic", "photo.avif")) {
             byte[] photo = Files.readAllBytes(HEIF.resolve(name));
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(service, "/v1/captions?precision=fp32"))
