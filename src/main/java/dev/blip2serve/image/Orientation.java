@@ -60,14 +60,13 @@ final class Orientation {
         }
         byte[] out = new byte[rgb.length];
         int step = stepX * 3;
-        int from = start;
         int tileRows = (oh + TILE - 1) / TILE;
         IntConsumer band = t -> {
             int yEnd = Math.min(t * TILE + TILE, oh);
             for (int tx = 0; tx < ow; tx += TILE) {
                 int n = Math.min(TILE, ow - tx);
                 for (int y = t * TILE; y < yEnd; y++) {
-                    copyRun(rgb, (from + tx * stepX + y * stepY) * 3, step, out, (y * ow + tx) * 3, n);
+                    copyRun(rgb, (start + tx * stepX + y * stepY) * 3, step, out, (y * ow + tx) * 3, n);
                 }
             }
         };
