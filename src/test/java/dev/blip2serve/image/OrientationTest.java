@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tiled copy of {@link Orientation} shows every output pixel from the source pixel PIL's transposes pick, for
- * sizes around and across the tile side. Pillow's own output for orientations 3, 6 and 8 is checked end to end by
- * {@code PillowReferenceTest} and {@code TurboJpegParityTest}.
+ * sizes around and across the tile side. Pillow's own output for orientations 2..8 (exif2.jpg … exif8.jpg) is checked
+ * end to end by {@code PillowReferenceTest}, a progressive EXIF-6 file by {@code TurboJpegParityTest}.
  */
 class OrientationTest {
 
