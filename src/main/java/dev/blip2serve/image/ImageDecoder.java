@@ -154,6 +154,19 @@ public final class ImageDecoder {
         return maxPixels;
     }
 
+    /**
+     * Maps the native buffers that decoding a JPEG or WebP photo of {@code pixels} pixels (at most
+     * {@link #maxPixels()}) needs, so that the first such request after start pays none of their page faults (for a
+     * 12 MP photo ~35 ms on the project's VM). It keeps them mapped: about {@code 3.5 * pixels} bytes.
+     */
+    public void reserveNativeBuffers(long pixels) {
+        if (turboJpeg == null && libWebp == null) {
+            return;
+        }
+        long n = Math.min(pixels, maxPixels);
+        NativeScratch.reserve(n / 2, 3 * n); // the file (a phone JPEG is < 0.5 byte per pixel) and its RGB
+    }
+
     /** Container formats this decoder accepts. */
     enum Format {
         JPEG, PNG, GIF, BMP, WEBP, HEIC, AVIF;

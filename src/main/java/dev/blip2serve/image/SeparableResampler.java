@@ -207,7 +207,6 @@ final class SeparableResampler {
 
     /** Drop the fraction bits (arithmetic shift: floor), clamp to 0..255. */
     private static byte clip8(int acc, int precision) {
-        int v = acc >> precision;
-        return (byte) (v < 0 ? 0 : Math.min(v, 255));
+        return (byte) Math.max(0, Math.min(acc >> precision, 255)); // branch-free: see SimdResampler.clip8
     }
 }

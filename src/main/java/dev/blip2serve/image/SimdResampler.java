@@ -183,7 +183,8 @@ final class SimdResampler {
     }
 
     private static byte clip8(int acc, int precision) {
-        int v = acc >> precision;
-        return (byte) (v < 0 ? 0 : Math.min(v, 255));
+        // Math.max/min compile to branch-free min/max: a branch here, never taken while warming up on a smooth
+        // image, became an uncommon trap that the first real photo (bicubic overshoot below 0) hit.
+        return (byte) Math.max(0, Math.min(acc >> precision, 255));
     }
 }

@@ -2,6 +2,8 @@ package dev.blip2serve.serve.model;
 
 import dev.blip2serve.serve.ServeProperties;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -34,6 +36,12 @@ public class HttpWarmUp {
     /** How long the loader may take before the default variant is ready; past it, readiness no longer waits here. */
     private static final Duration WAIT_FOR_DEFAULT = Duration.ofHours(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
+    /** Most warm-up rounds per variant (a round is three requests). */
+    private static final int MAX_ROUNDS = 8;
+    /** No new round starts after this much time on one variant. */
+    private static final Duration ROUNDS_BUDGET = Duration.ofSeconds(2);
+    /** A round during which the compilers ran for at most this share of its wall time counts as quiet. */
+    private static final double QUIET_COMPILE_SHARE = 0.1;
     private final ServeProperties properties;
     private final ModelRegistry registry;
     private volatile boolean done;
@@ -69,13 +77,7 @@ public class HttpWarmUp {
             }
             byte[] jpeg = RequestPathWarmUp.encode("jpeg", true);
             for (Variant v : registry.all()) {
-                // One request per way of sending an image: one request in all left the next one still ~2x a warm
-                // one (JIT tiers); three measured better.
-                for (Body form : Body.values()) {
-                    if (v.state() != VariantState.READY || !warm(port, v.key(), form.encode(jpeg))) {
-                        break;
-                    }
-                }
+                warmUntilCompiled(port, v, jpeg);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -114,20 +116,59 @@ public class HttpWarmUp {
     }
 
     /**
+     * Rounds of one request per way of sending an image, until a round leaves the JIT compilers nearly idle, or
+     * {@link #MAX_ROUNDS} have run, or {@link #ROUNDS_BUDGET} has passed. One round left the first client request
+     * 1.2-2x a warm one: code still in the JIT's first tiers, and the compiler threads busy on it beside the request
+     * on a small machine. A large model's requests are long next to its compile time, so it stops after one round.
+     */
+    private void warmUntilCompiled(int port, Variant v, byte[] jpeg) throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long begin = System.nanoTime();
+        long deadline = begin + ROUNDS_BUDGET.toNanos();
+        int round = 0;
+        boolean quiet = false;
+        while (!quiet && round < MAX_ROUNDS && (round == 0 || System.nanoTime() < deadline)) {
+            round++;
+            long compileMs = timed ? jit.getTotalCompilationTime() : 0;
+            long start = System.nanoTime();
+            for (Body form : Body.values()) {
+                if (v.state() != VariantState.READY || !warm(port, v.key(), form.encode(jpeg))) {
+                    return;
+                }
+            }
+            long wallMs = (System.nanoTime() - start) / 1_000_000;
+            long compiledMs = timed ? jit.getTotalCompilationTime() - compileMs : 0;
+            LOG.debug("{}: HTTP warm-up round {} took {} ms, {} ms of it compiling", v.key(), round, wallMs, compiledMs);
+            quiet = !timed || compiledMs <= QUIET_COMPILE_SHARE * wallMs;
+        }
+        LOG.info("{}: HTTP warm-up: {} round(s) of {} requests in {} ms{}", v.key(), round, Body.values().length,
+                (System.nanoTime() - begin) / 1_000_000, quiet ? "" : " (the JIT compilers were still busy)");
+    }
+
+    /**
      * One caption request on a connection of its own (as most clients open one); false when it failed (no point in
      * sending more).
      */
     private boolean warm(int port, VariantKey key, Map.Entry<String, byte[]> body) throws InterruptedException {
         long start = System.nanoTime();
+        // Every decode step up to the default length: the warm-up photo's own caption ends sooner than most, and
+        // each longer KV cache is a shape ONNX Runtime has not run yet (the first client request paid ~2x in decode).
+        int tokens = properties.defaultMaxNewTokens();
         URI uri = URI.create("http://127.0.0.1:" + port + "/v1/captions?model=" + enc(key.model()) + "&precision="
-                + enc(key.variant()) + "&max_new_tokens=" + properties.defaultMaxNewTokens());
+                + enc(key.variant()) + "&max_new_tokens=" + tokens + "&min_new_tokens=" + tokens);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).expectContinue(true)
                 .header("Content-Type", body.getKey()).header("X-Request-Id", "warm-up")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.getValue())).build();
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
             HttpResponse<Void> r = client.send(request, HttpResponse.BodyHandlers.discarding());
-            LOG.info("{}: HTTP warm-up answered {} in {} ms", key, r.statusCode(), (System.nanoTime() - start) / 1_000_000);
-            return r.statusCode() == 200;
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            if (r.statusCode() != 200) {
+                LOG.warn("{}: HTTP warm-up answered {} in {} ms; no more warm-up requests", key, r.statusCode(), ms);
+                return false;
+            }
+            LOG.debug("{}: HTTP warm-up answered in {} ms", key, ms);
+            return true;
         } catch (java.io.IOException e) {
             LOG.warn("{}: HTTP warm-up failed: {}", key, e.toString());
             return false;

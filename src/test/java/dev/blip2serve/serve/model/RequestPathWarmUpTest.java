@@ -7,6 +7,7 @@ import dev.blip2serve.generation.GenerationParams;
 import dev.blip2serve.generation.TokenListener;
 import dev.blip2serve.image.DecodedImage;
 import dev.blip2serve.image.ImageDecoder;
+import dev.blip2serve.image.PilResize;
 import dev.blip2serve.repository.Manifest;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,14 +37,47 @@ class RequestPathWarmUpTest {
     }
 
     @Test
-    void everyFormatIsDecodedAtPhotoSizeEachRound() {
+    void everyFormatIsDecodedAtWebSizeEachRoundThenAPhoneSizedImageIsPreprocessed() {
         Recording model = new Recording();
         RequestPathWarmUp.run(model, ImageDecoder.DEFAULT_MAX_PIXELS);
-        assertThat(model.seen).hasSize(9); // 3 rounds x (baseline JPEG, progressive JPEG, PNG)
-        assertThat(model.seen).allSatisfy(d -> {
+        assertThat(model.seen).hasSize(10); // 3 rounds x (baseline JPEG, progressive JPEG, PNG), then the 12 MP one
+        assertThat(model.seen.subList(0, 9)).allSatisfy(d -> {
             assertThat(d.width()).isEqualTo(720);
             assertThat(d.height()).isEqualTo(480);
         });
-        assertThat(model.seen.stream().map(DecodedImage::format).distinct()).containsExactlyInAnyOrder("jpeg", "png");
+        assertThat(model.seen.subList(0, 9).stream().map(DecodedImage::format).distinct())
+                .containsExactlyInAnyOrder("jpeg", "png");
+        DecodedImage photo = model.seen.get(9);
+        assertThat(photo.width() * photo.height()).isEqualTo(4032 * 3024);
+    }
+
+    @Test
+    void aPixelLimitBelowAPhoneSizedImageSkipsIt() {
+        Recording model = new Recording();
+        RequestPathWarmUp.run(model, 1_000_000);
+        assertThat(model.seen).hasSize(9).allSatisfy(d -> assertThat(d.width()).isEqualTo(720));
+    }
+
+    /**
+     * The resize of a real photo clamps below 0 and above 255 (bicubic over- and undershoot at hard edges); the
+     * warm-up image must too, or the compiled resize meets its first clamp in a client's request (it did: the JIT's
+     * never-taken branch became a deoptimization, 70-180 ms of the first request).
+     */
+    @Test
+    void theWarmUpImageDrivesTheResizeIntoBothClamps() {
+        DecodedImage decoded = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, true)
+                .decode(RequestPathWarmUp.encode("jpeg", true));
+        byte[] resized = PilResize.resize(decoded.rgb(), decoded.width(), decoded.height(), 3, 224, 224,
+                PilResize.Filter.BICUBIC);
+        for (int c = 0; c < 3; c++) {
+            int min = 255;
+            int max = 0;
+            for (int i = c; i < resized.length; i += 3) {
+                min = Math.min(min, resized[i] & 0xff);
+                max = Math.max(max, resized[i] & 0xff);
+            }
+            assertThat(min).as("channel %d min", c).isZero();
+            assertThat(max).as("channel %d max", c).isEqualTo(255);
+        }
     }
 }
