@@ -21,12 +21,13 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends a few real caption requests over loopback HTTP to each variant that is ready when the default variant becomes
- * ready, and holds readiness ({@link DefaultVariantHealthIndicator}) until it has answered: the first client request
+ * Sends rounds of real caption requests over loopback HTTP to each variant that is ready when the default variant
+ * becomes ready, and holds readiness ({@link DefaultVariantHealthIndicator}) until it has answered: the first client request
  * then pays none of the first-run costs of Tomcat's and Spring MVC's request path, Jackson's serializers, the batch
  * scheduler or the image decoders (measured in docs/benchmarks/image-decode.md). The model's own warm-up
- * ({@link CaptionModel#warmUp()}, {@link RequestPathWarmUp}) runs before, while the variant loads. The request counts
- * in the request metrics like any other.
+ * ({@link CaptionModel#warmUp()}, {@link RequestPathWarmUp}) runs before, while the variant loads. The requests (at
+ * most {@link #MAX_ROUNDS} rounds of three per variant, {@code X-Request-Id: warm-up}) count in the request metrics
+ * like any other.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "blip2.load-on-startup", matchIfMissing = true)
@@ -119,7 +120,8 @@ public class HttpWarmUp {
      * Rounds of one request per way of sending an image, until a round leaves the JIT compilers nearly idle, or
      * {@link #MAX_ROUNDS} have run, or {@link #ROUNDS_BUDGET} has passed. One round left the first client request
      * 1.2-2x a warm one: code still in the JIT's first tiers, and the compiler threads busy on it beside the request
-     * on a small machine. A large model's requests are long next to its compile time, so it stops after one round.
+     * on a small machine. Where requests are long next to the compile time (a large model), the first round already
+     * counts as quiet.
      */
     private void warmUntilCompiled(int port, Variant v, byte[] jpeg) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
