@@ -81,12 +81,7 @@ final class NativeScratch {
     /** The smallest pooled buffer of at least {@code bytes}, removed from the pool; null when none fits. */
     private static Buffer takeSmallestFitting(long bytes) {
         while (true) {
-            Buffer best = null;
-            for (Buffer b : POOL) {
-                if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) {
-                    best = b;
-                }
-            }
+            Buffer best = smallestPooled(bytes);
             if (best == null || POOL.remove(best)) {
                 return best;
             }
@@ -102,16 +97,22 @@ final class NativeScratch {
         }
         POOL.offerFirst(b);
         while (POOL.size() > POOLED) {
-            Buffer smallest = null;
-            for (Buffer c : POOL) {
-                if (smallest == null || c.capacity() < smallest.capacity()) {
-                    smallest = c;
-                }
-            }
+            Buffer smallest = smallestPooled(0);
             if (smallest != null && POOL.remove(smallest)) {
                 smallest.arena.close();
             }
         }
+    }
+
+    /** The smallest buffer in the pool of at least {@code bytes} (left in the pool); null when there is none. */
+    private static Buffer smallestPooled(long bytes) {
+        Buffer best = null;
+        for (Buffer b : POOL) {
+            if (b.capacity() >= bytes && (best == null || b.capacity() < best.capacity())) {
+                best = b;
+            }
+        }
+        return best;
     }
 
     private record Buffer(Arena arena, MemorySegment segment) {

@@ -37,7 +37,7 @@ final class PilColor {
     }
 
     private static int clamp(int v) {
-        return Math.max(0, Math.min(v, 255)); // branch-free: see SimdResampler.clip8
+        return Math.max(0, Math.min(v, 255)); // branch-free: see SeparableResampler.clip8
     }
 
     /** In place: interleaved Y Cb Cr triples to R G B (libjpeg {@code ycc_rgb_convert}). */

@@ -205,8 +205,12 @@ final class SeparableResampler {
         return out;
     }
 
-    /** Drop the fraction bits (arithmetic shift: floor), clamp to 0..255. */
-    private static byte clip8(int acc, int precision) {
-        return (byte) Math.max(0, Math.min(acc >> precision, 255)); // branch-free: see SimdResampler.clip8
+    /**
+     * Drop the fraction bits (arithmetic shift: floor), clamp to 0..255; the scalar and the SIMD passes' tails share
+     * it. Math.max/min compile to branch-free min/max: a branch here, never taken while warming up on a smooth image,
+     * became an uncommon trap that the first real photo (bicubic overshoot below 0) hit.
+     */
+    static byte clip8(int acc, int precision) {
+        return (byte) Math.max(0, Math.min(acc >> precision, 255));
     }
 }

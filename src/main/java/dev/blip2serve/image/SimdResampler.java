@@ -1,5 +1,7 @@
 package dev.blip2serve.image;
 
+import static dev.blip2serve.image.SeparableResampler.clip8;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -180,11 +182,5 @@ final class SimdResampler {
     private static void store(IntVector sums, int precision, byte[] out, int offset) {
         ((ByteVector) sums.lanewise(VectorOperators.ASHR, precision).max(0).min(255)
                 .convertShape(VectorOperators.I2B, BYTES_8, 0)).intoArray(out, offset);
-    }
-
-    private static byte clip8(int acc, int precision) {
-        // Math.max/min compile to branch-free min/max: a branch here, never taken while warming up on a smooth
-        // image, became an uncommon trap that the first real photo (bicubic overshoot below 0) hit.
-        return (byte) Math.max(0, Math.min(acc >> precision, 255));
     }
 }

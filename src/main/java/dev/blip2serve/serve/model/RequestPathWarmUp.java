@@ -28,8 +28,9 @@ final class RequestPathWarmUp {
      * A 12 MP phone photo (4032x3024): without it the first such request paid ~45 ms more in preprocessing (fresh
      * native buffers, code not yet run at that scale).
      */
-    static final int PHOTO_WIDTH = 4032;
-    static final int PHOTO_HEIGHT = 3024;
+    private static final int PHOTO_WIDTH = 4032;
+    private static final int PHOTO_HEIGHT = 3024;
+    private static final int PHOTO_PIXELS = PHOTO_WIDTH * PHOTO_HEIGHT;
     private static final List<byte[]> IMAGES = List.of(encode("jpeg", false), encode("jpeg", true), encode("png", false));
 
     private RequestPathWarmUp() {
@@ -48,9 +49,9 @@ final class RequestPathWarmUp {
                 model.preprocess(decoded);
             }
         }
-        decoder.reserveNativeBuffers(PHOTO_WIDTH * PHOTO_HEIGHT);
-        if (PHOTO_WIDTH * PHOTO_HEIGHT <= maxPixels) {
-            model.preprocess(DecodedImage.ofRgb(new byte[PHOTO_WIDTH * PHOTO_HEIGHT * 3], PHOTO_WIDTH, PHOTO_HEIGHT));
+        decoder.reserveNativeBuffers(PHOTO_PIXELS);
+        if (PHOTO_PIXELS <= maxPixels) {
+            model.preprocess(DecodedImage.ofRgb(new byte[PHOTO_PIXELS * 3], PHOTO_WIDTH, PHOTO_HEIGHT));
         }
     }
 
